@@ -1,0 +1,1 @@
+"""Turning retrieved passages into cited answers (extractive by default, optional LLM)."""

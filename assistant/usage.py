@@ -1,0 +1,109 @@
+"""Usage log: which questions were asked, which were not answered, what users said about answers.
+
+Lives beside the snapshots (``index_dir/usage.sqlite``), not inside a generation, so
+re-indexing never loses it.  Only the question text is stored, never who asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS queries (ts TEXT, channel TEXT, kind TEXT, query TEXT,"
+    " abstained INTEGER, confidence REAL, answer_id TEXT)",
+    "CREATE TABLE IF NOT EXISTS feedback (ts TEXT, answer_id TEXT, helpful INTEGER, comment TEXT, channel TEXT)",
+    "CREATE INDEX IF NOT EXISTS queries_ts ON queries (ts)",
+)
+
+
+@dataclass
+class UsageStats:
+    queries_per_day: dict[str, int]
+    total_queries: int
+    abstention_rate: float
+    top_unanswered: list[tuple[str, int]]
+    feedback_helpful: int
+    feedback_not_helpful: int
+    recent_comments: list[str]
+
+
+class UsageLog:
+    """Append-only SQLite log; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        for statement in _SCHEMA:
+            self._db.execute(statement)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _now() -> str:
+        return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+    def record_query(
+        self,
+        *,
+        channel: str,
+        kind: str,
+        query: str,
+        abstained: bool | None = None,
+        confidence: float | None = None,
+        answer_id: str | None = None,
+    ) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO queries VALUES (?,?,?,?,?,?,?)",
+                (self._now(), channel, kind, query[:2000], abstained, confidence, answer_id),
+            )
+
+    def record_feedback(self, *, answer_id: str, helpful: bool, comment: str | None, channel: str) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO feedback VALUES (?,?,?,?,?)",
+                (self._now(), answer_id, int(helpful), (comment or "")[:2000] or None, channel),
+            )
+
+    def stats(self, days: int = 30, top: int = 10) -> UsageStats:
+        since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+        with self._lock:
+            per_day = dict(
+                self._db.execute(
+                    "SELECT substr(ts, 1, 10), COUNT(*) FROM queries WHERE ts >= ? GROUP BY 1 ORDER BY 1", (since,)
+                ).fetchall()
+            )
+            asked, abstained = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(abstained), 0) FROM queries WHERE ts >= ? AND kind = 'ask'", (since,)
+            ).fetchone()
+            unanswered = self._db.execute(
+                "SELECT lower(trim(query)), COUNT(*) FROM queries WHERE ts >= ? AND abstained = 1"
+                " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?",
+                (since, top),
+            ).fetchall()
+            helpful, not_helpful = self._db.execute(
+                "SELECT COALESCE(SUM(helpful), 0), COALESCE(SUM(1 - helpful), 0) FROM feedback WHERE ts >= ?", (since,)
+            ).fetchone()
+            comments = [
+                r[0]
+                for r in self._db.execute(
+                    "SELECT comment FROM feedback WHERE ts >= ? AND comment IS NOT NULL ORDER BY ts DESC LIMIT ?",
+                    (since, top),
+                )
+            ]
+        return UsageStats(
+            queries_per_day=per_day,
+            total_queries=sum(per_day.values()),
+            abstention_rate=(abstained / asked) if asked else 0.0,
+            top_unanswered=[(q, n) for q, n in unanswered],
+            feedback_helpful=int(helpful),
+            feedback_not_helpful=int(not_helpful),
+            recent_comments=comments,
+        )
+
+    def close(self) -> None:
+        self._db.close()

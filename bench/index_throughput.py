@@ -1,0 +1,74 @@
+"""Indexing throughput: the whole `index` pipeline versus the raw embedder on the same texts.
+
+Prints chunks/s and tokens/s for both, the pipeline overhead in percent (target
+≤ 5 %), and the time of a second `index` run on the unchanged corpus (target ≤ 2 s).
+Each measurement runs in a fresh index directory with an empty embedding cache;
+pass --repeat to get medians over several runs (the machine is shared and noisy).
+
+    .venv/bin/python bench/index_throughput.py [--corpus corpus] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assistant.config import Settings  # noqa: E402
+from assistant.documents import chunk_document, iter_source_files, load_document  # noqa: E402
+from assistant.embedding import load_embedder  # noqa: E402
+from assistant.service import Assistant  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=Path("corpus"))
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+
+    embedder = load_embedder()
+    settings = Settings(_env_file=None)
+    texts: list[str] = []
+    for path in iter_source_files([args.corpus]):
+        try:
+            doc = load_document(path, max_bytes=settings.max_file_bytes)
+        except Exception:  # noqa: BLE001 - failures are the pipeline's business, not this bench's
+            continue
+        texts += [c.embed_text for c in chunk_document(doc, max_tokens=settings.chunk_tokens,
+                                                       overlap_tokens=settings.chunk_overlap_tokens,
+                                                       count_tokens=embedder.count_tokens)]
+    tokens = sum(embedder.count_tokens(t) for t in texts)
+    print(f"corpus {args.corpus}: {len(texts)} chunks, {tokens} tokens, embedder {embedder.name}")
+
+    raw, full, second = [], [], []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        for start in range(0, len(texts), settings.embed_batch_size):
+            embedder.embed_passages(texts[start : start + settings.embed_batch_size])
+        raw.append(time.perf_counter() - t0)
+        with tempfile.TemporaryDirectory() as tmp:
+            run_settings = Settings(_env_file=None, corpus_dir=args.corpus, index_dir=Path(tmp) / "index")
+            assistant = Assistant(run_settings, embedder)
+            t0 = time.perf_counter()
+            report = assistant.index([args.corpus])
+            full.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            again = assistant.index([args.corpus])
+            second.append(time.perf_counter() - t0)
+            assert not again.changed, "second run re-indexed an unchanged corpus"
+            assert report.chunks == len(texts), (report.chunks, len(texts))
+
+    r, f, s = statistics.median(raw), statistics.median(full), statistics.median(second)
+    print(f"raw embedder : {r:8.2f} s  {len(texts) / r:7.2f} chunks/s  {tokens / r:8.1f} tokens/s  (min {min(raw):.2f}, max {max(raw):.2f})")
+    print(f"index command: {f:8.2f} s  {len(texts) / f:7.2f} chunks/s  {tokens / f:8.1f} tokens/s  (min {min(full):.2f}, max {max(full):.2f})")
+    print(f"pipeline overhead: {100 * (f - r) / r:+.1f} %  (target <= 5 %)")
+    print(f"second run, unchanged corpus: {s:.2f} s  (min {min(second):.2f}, max {max(second):.2f}; target <= 2 s)")
+
+
+if __name__ == "__main__":
+    main()

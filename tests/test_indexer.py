@@ -1,0 +1,103 @@
+"""Incremental indexing: added / updated / unchanged / removed / failed, ids, cache, no duplicates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.embedding_cache import EmbeddingCache, embed_passages_cached
+from assistant.service import Assistant
+from assistant.store import current_generation
+
+
+def test_second_run_on_unchanged_corpus_changes_nothing(small_assistant: Assistant) -> None:
+    before = current_generation(small_assistant.settings.index_dir)
+    report = small_assistant.index([small_assistant.settings.corpus_dir])
+    assert report.counts["unchanged"] == len(report.outcomes) and not report.changed
+    assert current_generation(small_assistant.settings.index_dir) == before
+
+
+def test_changed_added_and_pruned_files(small_assistant: Assistant) -> None:
+    corpus = small_assistant.settings.corpus_dir
+    stark = corpus / "foerderprogramm/stark.md"
+    stark.write_text(stark.read_text("utf-8") + "\nNeu: Auch Vereine können Anträge stellen.\n", "utf-8")
+    (corpus / "neu.txt").write_text("Breitbandausbau im Landkreis Görlitz wird gefördert.", "utf-8")
+    (corpus / "akteur/metropolregion.md").unlink()
+
+    report = small_assistant.index([corpus])
+    status = {o.doc_id: o.status for o in report.outcomes}
+    assert status["stark"] == "updated" and status["neu"] == "added"
+    assert "metropolregion" in small_assistant.snapshot.documents  # kept without --prune
+
+    report = small_assistant.index([corpus], prune=True)
+    assert [o.doc_id for o in report.outcomes if o.status == "removed"] == ["metropolregion"]
+    docs = small_assistant.snapshot.documents
+    assert "metropolregion" not in docs and "neu" in docs
+    hits = small_assistant.search("Können Vereine Anträge stellen?").hits
+    assert hits[0].document.doc_id == "stark"
+
+
+def test_failed_update_keeps_previous_version(small_assistant: Assistant) -> None:
+    corpus = small_assistant.settings.corpus_dir
+    path = corpus / "strategie/werkstatt-2.md"
+    path.write_text("---\ntitle: [kaputt\n---\nText", "utf-8")
+    report = small_assistant.index([corpus])
+    failed = report.failed
+    assert len(failed) == 1 and failed[0].doc_id == "werkstatt-2"
+    assert "bisher indexierte Stand bleibt erhalten" in failed[0].reason
+    assert "werkstatt-2" in small_assistant.snapshot.documents
+
+
+def test_indexing_twice_never_duplicates(small_assistant: Assistant) -> None:
+    corpus = small_assistant.settings.corpus_dir
+    small_assistant.index([corpus, corpus / "foerderprogramm"])
+    snap = small_assistant.snapshot
+    assert len(snap.documents) == 4
+    ids = [c.chunk.chunk_id for d in snap.documents for c in snap.document_chunks(d)]
+    assert len(ids) == len(set(ids)) == snap.chunk_count
+
+
+def test_same_file_name_in_two_folders_gets_distinct_ids(small_assistant: Assistant, tmp_path) -> None:
+    other = tmp_path / "anderswo"
+    other.mkdir()
+    (other / "stark.md").write_text("# Anderes STARK\n\nEin anderes Dokument mit gleichem Namen.", "utf-8")
+    report = small_assistant.index([other])
+    outcome = report.outcomes[0]
+    assert outcome.status == "added" and outcome.doc_id.startswith("stark-") and outcome.doc_id != "stark"
+    assert any("schon vergeben" in w for w in outcome.warnings)
+
+
+def test_remove_documents(small_assistant: Assistant) -> None:
+    report = small_assistant.remove(["invkg"])
+    assert report.outcomes[0].status == "removed"
+    assert "invkg" not in small_assistant.snapshot.documents
+    assert all(h.document.doc_id != "invkg" for h in small_assistant.search("14 Milliarden Euro").hits)
+
+
+class CountingEmbedder:
+    """The real embedder, counting how many passages it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.passages = inner, 0
+        self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
+
+    def embed_queries(self, texts):
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        self.passages += len(texts)
+        return self.inner.embed_passages(texts)
+
+    def count_tokens(self, text):
+        return self.inner.count_tokens(text)
+
+
+def test_embedding_cache_never_embeds_the_same_text_twice(embedder, tmp_path) -> None:
+    counting = CountingEmbedder(embedder)
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    texts = ["Förderung für Kitas", "Wasserstoff in Leipzig", "Förderung für Kitas"]
+    first = embed_passages_cached(counting, cache, texts)
+    assert counting.passages == 2  # the duplicate is embedded once
+    second = embed_passages_cached(counting, cache, texts + ["Neu"])
+    assert counting.passages == 3
+    assert np.allclose(first, second[:3])
+    assert np.allclose(first[0], embedder.embed_passages(["Förderung für Kitas"])[0], atol=1e-5)

@@ -1,0 +1,91 @@
+"""Hybrid retrieval on the small corpus: ranking, grouping, filters, modes, bad queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.errors import EmptyQuery, QueryTooLong, UnknownFilter
+from assistant.retrieval import Filters
+from assistant.service import Assistant
+
+
+def _ids(result) -> list[str]:
+    return [h.document.doc_id for h in result.hits]
+
+
+def test_finds_the_right_document_in_german(small_assistant: Assistant) -> None:
+    result = small_assistant.search("Wie hoch ist die Förderquote bei STARK?")
+    assert _ids(result)[0] == "stark"
+    assert "90 Prozent" in result.hits[0].passages[0].chunk.text
+
+
+def test_umlaut_free_and_english_questions(small_assistant: Assistant) -> None:
+    assert _ids(small_assistant.search("Foerderung fuer Kindertagesstaetten"))[0] == "invkg"
+    assert _ids(small_assistant.search("Who advises project sponsors in central Germany?"))[0] == "metropolregion"
+
+
+def test_each_document_appears_once(small_assistant: Assistant) -> None:
+    ids = _ids(small_assistant.search("Förderung", k=10))
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(
+    ("filters", "allowed"),
+    [
+        (Filters(types=("akteur",)), {"metropolregion"}),
+        (Filters(lands=("Brandenburg",)), {"invkg", "werkstatt-2"}),
+        (Filters(regions=("lausitz",)), {"stark", "invkg", "werkstatt-2"}),
+        (Filters(programmes=("STARK",)), {"stark"}),
+        (Filters(stand_after=dt.date(2025, 1, 1)), {"stark", "werkstatt-2", "metropolregion"}),
+    ],
+)
+def test_filters_hold_on_both_sides(small_assistant: Assistant, filters: Filters, allowed: set[str]) -> None:
+    for mode in ("hybrid", "dense", "lexical"):
+        result = small_assistant.search("Förderung Investitionen Kitas STARK Beratung", k=10, filters=filters, mode=mode)
+        assert set(_ids(result)) <= allowed, (mode, _ids(result))
+    # a filter leaving few candidates still returns the best of them for an unrelated query
+    assert small_assistant.search("Wetter morgen", filters=filters).hits
+
+
+def test_unknown_filter_values_are_named(small_assistant: Assistant) -> None:
+    with pytest.raises(UnknownFilter, match="Land 'Bayern'.*Sachsen"):
+        small_assistant.search("Förderung", filters=Filters(lands=("Bayern",)))
+    with pytest.raises(UnknownFilter, match="Dokumenttyp"):
+        small_assistant.search("Förderung", filters=Filters(types=("rezept",)))
+
+
+@pytest.mark.parametrize(
+    ("query", "error", "text"),
+    [
+        ("", EmptyQuery, "leer"),
+        ("   \n ", EmptyQuery, "leer"),
+        ("?!… ---", EmptyQuery, "Satzzeichen"),
+        ("a" * 20_000, QueryTooLong, "20000 Zeichen"),
+    ],
+)
+def test_bad_queries_get_specific_messages(small_assistant: Assistant, query: str, error: type, text: str) -> None:
+    with pytest.raises(error, match=text):
+        small_assistant.search(query)
+
+
+def test_only_stop_words_still_answers_from_dense_side(small_assistant: Assistant) -> None:
+    result = small_assistant.search("wie und oder die der das")
+    assert result.query_terms == []
+    assert result.hits  # dense side always returns something
+
+
+def test_modes_and_paging(small_assistant: Assistant) -> None:
+    lexical = small_assistant.search("BAFA", mode="lexical")
+    assert _ids(lexical) == ["stark"]
+    page1 = small_assistant.search("Förderung", k=2, page=1)
+    page2 = small_assistant.search("Förderung", k=2, page=2)
+    assert not set(_ids(page1)) & set(_ids(page2))
+    assert page1.total_documents == page2.total_documents
+
+
+def test_confidence_separates_in_and_out_of_domain(small_assistant: Assistant) -> None:
+    inside = small_assistant.search("Förderquote STARK Zuschuss").confidence
+    outside = small_assistant.search("Rezept für Apfelkuchen mit Streuseln").confidence
+    assert 0.0 <= outside < inside <= 1.0
