@@ -11,6 +11,7 @@ compound matches still score highest.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -19,6 +20,9 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
+
+# bm25s sets its own logger to DEBUG at import, which floods every door's output.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})

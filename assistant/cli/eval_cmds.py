@@ -17,22 +17,25 @@ DEFAULT_QUESTIONS = Path("tests/eval/questions.jsonl")
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")
 
 
-def _table(results: list[RunResult]) -> Table:
-    table = Table(title="Retrieval-Qualität (Dokumentebene)")
+def _table(result: RunResult) -> Table:
+    """All metrics per kind for one mode."""
+    table = Table(title=f"Retrieval-Qualität ({result.mode}, Dokumentebene)")
+    for col in ("Art", "n", *METRICS):
+        table.add_column(col, justify="left" if col == "Art" else "right")
+    for kind, values in [("gesamt", result.overall), *result.per_kind.items()]:
+        table.add_row(kind, str(int(values.get("n", 0))), *(f"{values.get(m, 0):.3f}" for m in METRICS))
+    return table
+
+
+def _comparison(results: list[RunResult], metric: str) -> Table:
+    """One metric, modes side by side, per kind: the view for choosing fusion settings."""
+    table = Table(title=f"{metric} im Vergleich")
     table.add_column("Art")
-    table.add_column("n", justify="right")
     for r in results:
-        for m in METRICS:
-            table.add_column(f"{m} {r.mode}" if len(results) > 1 else m, justify="right")
-    kinds = ["gesamt", *results[0].per_kind]
-    for kind in kinds:
-        cells: list[str] = []
-        n = 0
-        for r in results:
-            values = r.overall if kind == "gesamt" else r.per_kind.get(kind, {})
-            n = int(values.get("n", 0))
-            cells.extend(f"{values.get(m, 0):.3f}" for m in METRICS)
-        table.add_row(kind, str(n), *cells)
+        table.add_column(r.mode, justify="right")
+    for kind in ["gesamt", *results[0].per_kind]:
+        cells = [(r.overall if kind == "gesamt" else r.per_kind.get(kind, {})).get(metric, 0.0) for r in results]
+        table.add_row(kind, *(f"{c:.3f}" for c in cells))
     return table
 
 
@@ -50,7 +53,11 @@ def eval_command(
         results = [evaluate(assistant, items, mode) for mode in modes]  # type: ignore[arg-type]
     except RevierlotseError as exc:
         raise fail(exc) from exc
-    out.print(_table(results))
+    if compare:
+        for metric in ("ndcg@10", "recall@5", "mrr@10"):
+            out.print(_comparison(results, metric))
+    else:
+        out.print(_table(results[0]))
     for r in results:
         text = f"{r.auroc:.3f}" if r.auroc is not None else "– (keine unbeantwortbaren Fragen)"
         out.print(f"AUROC Konfidenz beantwortbar/unbeantwortbar ({r.mode}): {text}")

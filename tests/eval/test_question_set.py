@@ -1,0 +1,59 @@
+"""The shipped evaluation set is consistent with the shipped corpus."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from assistant.documents import iter_source_files, load_document
+from assistant.evaluation import load_questions
+
+REPO = Path(__file__).resolve().parents[2]
+KINDS = {"keyword", "paraphrase", "english", "misspelled", "project", "unanswerable"}
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> dict[str, str]:
+    docs = [load_document(p, max_bytes=10**7) for p in iter_source_files([REPO / "corpus"])]
+    return {d.doc_id: d.text for d in docs}
+
+
+def test_question_set_size_and_mix() -> None:
+    questions = load_questions(REPO / "tests/eval/questions.jsonl")
+    kinds = Counter(q.kind for q in questions)
+    assert len(questions) >= 100
+    assert set(kinds) == KINDS, kinds
+    assert kinds["unanswerable"] >= 15
+    assert all(kinds[k] >= 5 for k in KINDS)
+    assert len({q.id for q in questions}) == len(questions)
+    for q in questions:
+        assert q.answerable == (q.kind != "unanswerable"), q.id
+        if q.kind == "project":
+            assert q.question.count(".") >= 2, q.id  # several sentences
+
+
+def test_relevant_ids_exist_and_hints_are_verbatim(corpus_texts: dict[str, str]) -> None:
+    for q in load_questions(REPO / "tests/eval/questions.jsonl"):
+        for doc_id in q.relevant:
+            assert doc_id in corpus_texts, (q.id, doc_id)
+        if q.answerable:
+            assert q.answer_hint, q.id
+            assert q.answer_hint in corpus_texts[q.relevant[0]], (q.id, q.answer_hint)
+        else:
+            assert q.answer_hint is None, q.id
+
+
+def test_shipped_corpus_shape(corpus_texts: dict[str, str]) -> None:
+    docs = [load_document(p, max_bytes=10**7) for p in iter_source_files([REPO / "corpus"])]
+    types = Counter(d.metadata.type for d in docs)
+    assert len(docs) >= 70
+    assert types["strategie"] >= 12 and types["foerderprogramm"] >= 25 and types["projekt"] >= 12
+    assert types["akteur"] >= 10 and types["veranstaltung"] >= 3
+    for d in docs:
+        words = len(d.text.split())
+        assert 150 <= words <= 900, (d.doc_id, words)
+        assert d.metadata.source_url and d.metadata.source_url.startswith("https://"), d.doc_id
+        assert d.metadata.stand is not None, d.doc_id
+        assert not d.warnings, (d.doc_id, d.warnings)
