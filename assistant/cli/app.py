@@ -29,5 +29,6 @@ def fail(exc: RevierlotseError) -> typer.Exit:
 
 
 def make_assistant() -> Assistant:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # Per-file problems are shown in the report table; the log only needs real errors.
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     return Assistant(Settings())
