@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install index clean-venv
+.PHONY: run test install index browser clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,21 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 index: install
-	$(VENV)/bin/revierlotse index corpus --if-missing
+	$(VENV)/bin/revierlotse index --if-missing
 
 run: index
 	$(VENV)/bin/revierlotse serve
 
-test: install
+# The staff-page test drives Debian's Chromium; install it when we can (root + apt).
+# If that is impossible the browser test skips and says why; everything else still runs.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "installing Debian chromium for the browser test"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+			|| echo "chromium could not be installed; the browser test will be skipped"; \
+	fi
+
+test: install browser
 	$(PY) -m pytest
 
 clean-venv:

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
 
     # Retrieval
     max_query_chars: int = Field(2000, ge=10)
-    dense_weight: float = Field(0.7, ge=0.0, le=1.0, description="Share of the dense score in the fusion.")
+    dense_weight: float = Field(0.6, ge=0.0, le=1.0, description="Weight of the dense score in the fusion (tuned).")
     candidates: int = Field(100, ge=10, le=2000, description="Top-N taken from each retriever before fusion.")
     passages_per_document: int = Field(3, ge=1, le=10)
     abstain_threshold: float = Field(0.5, ge=0.0, le=1.0, description="Confidence below which we abstain.")

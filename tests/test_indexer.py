@@ -101,3 +101,29 @@ def test_embedding_cache_never_embeds_the_same_text_twice(embedder, tmp_path) ->
     assert counting.passages == 3
     assert np.allclose(first, second[:3])
     assert np.allclose(first[0], embedder.embed_passages(["Förderung für Kitas"])[0], atol=1e-5)
+
+
+class FailingEmbedder(CountingEmbedder):
+    """The real embedder dying on new text, like a crash in the middle of a run."""
+
+    def embed_passages(self, texts):
+        raise RuntimeError("simulated crash while embedding")
+
+
+def test_a_failed_run_leaves_the_previous_snapshot_usable(small_assistant: Assistant, embedder) -> None:
+    from assistant.indexer import run_index
+
+    settings = small_assistant.settings
+    before = current_generation(settings.index_dir)
+    corpus = settings.corpus_dir
+    for i in range(3):
+        (corpus / f"neu-{i}.md").write_text(f"# Neu {i}\n\nEin ganz neuer Text Nummer {i} zur Wärmewende.", "utf-8")
+    try:
+        run_index(settings, FailingEmbedder(embedder), [corpus])
+    except RuntimeError:
+        pass
+    assert current_generation(settings.index_dir) == before
+    assert small_assistant.search("Wie hoch ist die Förderquote bei STARK?").hits[0].document.doc_id == "stark"
+    report = small_assistant.index([corpus])  # the next run completes (lock released, leftovers ignored)
+    assert report.counts["added"] == 3 and current_generation(settings.index_dir) != before
+    assert not list(settings.index_dir.glob(".building-*"))

