@@ -26,12 +26,14 @@ from assistant.documents.models import Chunk
 from assistant.embedding import Embedder
 from assistant.embedding_cache import EmbeddingCache, embed_passages_cached
 from assistant.errors import DocumentError, DocumentNotFound, IndexMissing, UnsupportedFileType
+from assistant.faults import pause_at
 from assistant.lexical import LexicalIndex
 from assistant.store import (
     DocumentRecord,
     Snapshot,
     collect_garbage,
     current_generation,
+    generation_dirs,
     next_generation_name,
     open_snapshot,
     publish_generation,
@@ -95,8 +97,10 @@ def _abs(path: str | Path) -> str:
 
 
 def _open_previous(settings: Settings, embedder: Embedder, rebuild: bool) -> Snapshot | None:
-    if rebuild or current_generation(settings.index_dir) is None:
+    if rebuild:
         return None
+    if current_generation(settings.index_dir) is None and not generation_dirs(settings.index_dir):
+        return None  # a first run; with generations but a lost CURRENT, open_snapshot falls back
     snapshot = open_snapshot(settings.index_dir)
     snapshot.check_embedder(embedder.name)
     return snapshot
@@ -157,6 +161,8 @@ def run_index(
             entries[record.doc_id] = _Entry(record, [c.chunk for c in previous.document_chunks(record.doc_id)])
 
         changed = previous is None or any(o.status in ("added", "updated", "removed") for o in outcomes)
+        # Serving a fallback (CURRENT lost, empty or naming a damaged generation): publish to repair it.
+        changed = changed or previous.name != current_generation(settings.index_dir)
         generation = previous.name if previous else None
         if changed:
             generation = _publish(settings, embedder, entries, progress)
@@ -208,7 +214,7 @@ def _index_file(
         doc_id=doc_id,
         source_path=str(path),
         title=document.title,
-        metadata=document.metadata,
+        metadata_value=document.metadata,
         content_hash=document.content_hash,
         file_type=document.file_type,
         warnings=warnings,
@@ -224,13 +230,22 @@ def _publish(settings: Settings, embedder: Embedder, entries: dict[str, _Entry],
     chunks = [c for e in ordered for c in e.chunks]
     progress.chunks_total(len(chunks))
     cache = EmbeddingCache(settings.embedding_cache_path)
+    calls = 0
+
+    def on_progress(n: int) -> None:
+        nonlocal calls
+        progress.chunks_done(n)
+        calls += 1
+        if calls == 2:  # the first call reports cache hits; the second follows the first embedded batch
+            pause_at("embedding")
+
     try:
         vectors = embed_passages_cached(
             embedder,
             cache,
             [c.embed_text for c in chunks],
             batch_size=settings.embed_batch_size,
-            on_progress=progress.chunks_done,
+            on_progress=on_progress,
         )
     finally:
         cache.close()
@@ -243,7 +258,7 @@ def _publish(settings: Settings, embedder: Embedder, entries: dict[str, _Entry],
         building,
         documents=[e.record for e in ordered],
         chunks=chunks,
-        vector_index_path_writer=lambda p: save_vector_index(vector_index, p),
+        vector_index_path_writer=lambda p: (save_vector_index(vector_index, p), pause_at("writing")),
         lexical=lexical,
         manifest_extra={
             "generation": name,

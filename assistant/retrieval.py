@@ -95,44 +95,39 @@ def _casefold_set(values: tuple[str, ...]) -> set[str]:
     return {v.strip().casefold() for v in values if v.strip()}
 
 
+def _any_of(masks: dict[str, np.ndarray], wanted: set[str], n_docs: int) -> np.ndarray:
+    """Documents having at least one of the wanted values (compared case-insensitively)."""
+    out = np.zeros(n_docs, dtype=bool)
+    for value, mask in masks.items():
+        if value.casefold() in wanted:
+            out |= mask
+    return out
+
+
 def allowed_documents(snapshot: Snapshot, filters: Filters) -> np.ndarray:
     """Boolean mask over ``snapshot.doc_ids``; unknown filter values raise UnknownFilter."""
     _check_known(snapshot, filters)
-    types, regions, lands, progs = (
-        _casefold_set(filters.types),
-        _casefold_set(filters.regions),
-        _casefold_set(filters.lands),
-        _casefold_set(filters.programmes),
-    )
-    mask = np.ones(len(snapshot.doc_ids), dtype=bool)
-    for i, doc_id in enumerate(snapshot.doc_ids):
-        meta = snapshot.documents[doc_id].metadata
-        if types and meta.type.casefold() not in types:
-            mask[i] = False
-        elif regions and not regions & {r.casefold() for r in meta.region}:
-            mask[i] = False
-        elif lands and not lands & {x.casefold() for x in meta.land}:
-            mask[i] = False
-        elif progs and not progs & {p.casefold() for p in meta.programm}:
-            mask[i] = False
-        elif filters.stand_after and (meta.stand is None or meta.stand < filters.stand_after):
-            mask[i] = False
+    n = len(snapshot.doc_ids)
+    mask = np.ones(n, dtype=bool)
+    for name, values in (
+        ("type", filters.types),
+        ("region", filters.regions),
+        ("land", filters.lands),
+        ("programm", filters.programmes),
+    ):
+        wanted = _casefold_set(values)
+        if wanted:
+            mask &= _any_of(snapshot.facets[name], wanted, n)
+    if filters.stand_after:
+        mask &= snapshot.stand_ordinals >= filters.stand_after.toordinal()
     return mask
 
 
 def facet_values(snapshot: Snapshot) -> dict[str, list[str]]:
     """The filter values that occur in the snapshot (for validation and the staff page)."""
-    regions, lands, progs = set(), set(), set()
-    for record in snapshot.documents.values():
-        regions.update(record.metadata.region)
-        lands.update(record.metadata.land)
-        progs.update(record.metadata.programm)
-    return {
-        "type": list(DOC_TYPES),
-        "region": sorted(regions),
-        "land": sorted(lands),
-        "programm": sorted(progs),
-    }
+    values = {name: sorted(masks) for name, masks in snapshot.facets.items()}
+    values["type"] = list(DOC_TYPES)
+    return values
 
 
 def _check_known(snapshot: Snapshot, filters: Filters) -> None:

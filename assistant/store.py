@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -34,29 +35,42 @@ import numpy as np
 
 from assistant.documents.models import Chunk, DocumentMetadata
 from assistant.errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexMissing
+from assistant.faults import pause_at
 from assistant.lexical import LexicalIndex
 from assistant.vectors import load_vector_index
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+FACET_FIELDS = ("type", "region", "land", "programm")
 CURRENT = "CURRENT"
 _GEN_PREFIX = "gen-"
+_GEN_NAME = re.compile(r"gen-[0-9]{6,}")
 _KEEP_GENERATIONS = 3
 
 
 @dataclass
 class DocumentRecord:
-    """A document as the snapshot knows it (metadata, provenance, where its chunks are)."""
+    """A document as the snapshot knows it (metadata, provenance, where its chunks are).
+
+    ``metadata_value`` is the parsed metadata or its JSON; a snapshot of 100,000
+    documents opens in milliseconds because metadata is only parsed when used.
+    """
 
     doc_id: str
     source_path: str
     title: str
-    metadata: DocumentMetadata
+    metadata_value: DocumentMetadata | str
     content_hash: str
     file_type: str
     warnings: list[str] = field(default_factory=list)
     chunk_count: int = 0
+
+    @property
+    def metadata(self) -> DocumentMetadata:
+        if isinstance(self.metadata_value, str):
+            self.metadata_value = DocumentMetadata.model_validate_json(self.metadata_value)
+        return self.metadata_value
 
     @property
     def doc_type(self) -> str:
@@ -115,6 +129,7 @@ def publish_generation(index_dir: Path, building: Path, name: str) -> Path:
     final = index_dir / name
     os.rename(building, final)
     _fsync_dir(index_dir)
+    pause_at("publish")  # test hook (assistant/faults.py): complete generation, CURRENT not yet switched
     tmp = index_dir / f".{CURRENT}.tmp"
     tmp.write_text(name + "\n", encoding="utf-8")
     with open(tmp, "rb") as fh:
@@ -183,7 +198,8 @@ class Snapshot:
             self.lexical = LexicalIndex.load(path / "bm25")
             self._db = sqlite3.connect(f"file:{path / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
             self.documents = self._load_documents()
-            self.row_doc = self._load_row_doc()
+            self.row_doc: np.ndarray = np.load(path / "rows.npy")
+            catalog = json.loads((path / "catalog.json").read_text(encoding="utf-8"))
         except IndexCorrupt:
             raise
         except Exception as exc:
@@ -191,12 +207,19 @@ class Snapshot:
                 f"Der Index-Stand {path.name} ist beschädigt ({type(exc).__name__}: {exc}). "
                 "Bitte mit 'revierlotse index --rebuild' neu aufbauen."
             ) from exc
-        if self.vectors.ntotal != len(self.row_doc) or len(self.row_doc) != self.manifest["chunk_count"]:
+        stored_chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        counts = {self.vectors.ntotal, len(self.row_doc), stored_chunks, self.manifest["chunk_count"]}
+        if len(counts) != 1:
             raise IndexCorrupt(
                 f"Der Index-Stand {path.name} ist unvollständig (Vektoren, Textabschnitte und Manifest "
                 "passen nicht zusammen). Bitte neu indexieren."
             )
-        self.doc_ids: list[str] = list(self.documents)
+        self.doc_ids: list[str] = catalog["doc_ids"]
+        if set(self.doc_ids) != set(self.documents) or (len(self.row_doc) and self.row_doc.max() >= len(self.doc_ids)):
+            raise IndexCorrupt(f"Der Index-Stand {path.name} ist inkonsistent (Dokumentliste). Bitte neu indexieren.")
+        self.documents = {doc_id: self.documents[doc_id] for doc_id in self.doc_ids}
+        self.facets = _facet_masks(catalog["facets"], len(self.doc_ids))
+        self.stand_ordinals = np.asarray(catalog["stand"], dtype=np.int64)  # 0 = no date
         self.embedder_name: str = self.manifest["embedder"]
         self.dim: int = int(self.manifest["dim"])
 
@@ -204,24 +227,19 @@ class Snapshot:
         docs: dict[str, DocumentRecord] = {}
         for row in self._db.execute(
             "SELECT doc_id, source_path, title, metadata, content_hash, file_type, warnings, chunk_count"
-            " FROM documents ORDER BY doc_id"
+            " FROM documents"
         ):
             docs[row[0]] = DocumentRecord(
                 doc_id=row[0],
                 source_path=row[1],
                 title=row[2],
-                metadata=DocumentMetadata.model_validate_json(row[3]),
+                metadata_value=row[3],
                 content_hash=row[4],
                 file_type=row[5],
                 warnings=json.loads(row[6]),
                 chunk_count=row[7],
             )
         return docs
-
-    def _load_row_doc(self) -> np.ndarray:
-        index_of = {doc_id: i for i, doc_id in enumerate(self.documents)}
-        rows = self._db.execute("SELECT doc_id FROM chunks ORDER BY row").fetchall()
-        return np.fromiter((index_of[r[0]] for r in rows), dtype=np.int32, count=len(rows))
 
     @property
     def chunk_count(self) -> int:
@@ -276,6 +294,32 @@ def _chunk_from_row(r: tuple) -> Chunk:
     )
 
 
+def _facet_masks(lists: dict[str, dict[str, list[int]]], n_docs: int) -> dict[str, dict[str, np.ndarray]]:
+    """Boolean document masks per facet value, so a filter is a few numpy ORs and ANDs."""
+    masks: dict[str, dict[str, np.ndarray]] = {}
+    for name, values in lists.items():
+        masks[name] = {}
+        for value, doc_indexes in values.items():
+            mask = np.zeros(n_docs, dtype=bool)
+            mask[np.asarray(doc_indexes, dtype=np.int64)] = True
+            masks[name][value] = mask
+    return masks
+
+
+def _catalog(documents: list[DocumentRecord]) -> dict:
+    """Document order, facet value → document indexes, and dates, for fast filters on open."""
+    facets: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_FIELDS}
+    stand: list[int] = []
+    for i, d in enumerate(documents):
+        meta = d.metadata
+        for name, values in (("type", [meta.type]), ("region", meta.region), ("land", meta.land),
+                             ("programm", meta.programm)):
+            for value in values:
+                facets[name].setdefault(value, []).append(i)
+        stand.append(meta.stand.toordinal() if meta.stand else 0)
+    return {"doc_ids": [d.doc_id for d in documents], "facets": facets, "stand": stand}
+
+
 def _read_manifest(path: Path) -> dict:
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
@@ -303,11 +347,21 @@ def _verify_files(path: Path, manifest: dict) -> None:
 def open_snapshot(index_dir: Path) -> Snapshot:
     """Open the live generation; if it is damaged, the newest older one that verifies."""
     live = current_generation(index_dir)
-    if live is None:
+    generations = generation_dirs(index_dir)
+    if live is None and not generations:
         raise IndexMissing(
             f"Unter '{index_dir}' gibt es noch keinen Index. Bitte zuerst 'revierlotse index corpus' ausführen."
         )
-    candidates = [index_dir / live] + [g for g in generation_dirs(index_dir) if g.name < live]
+    if live is not None and _GEN_NAME.fullmatch(live):
+        candidates = [index_dir / live] + [g for g in generations if g.name < live]
+    else:  # CURRENT missing, empty or garbage while generations exist: never serve "no index"
+        log.error(
+            "%s/%s is %s; falling back to the newest generation that verifies",
+            index_dir,
+            CURRENT,
+            "missing or empty" if live is None else f"invalid ({live[:40]!r})",
+        )
+        candidates = generations
     first_error: Exception | None = None
     for path in candidates:
         try:
@@ -387,6 +441,9 @@ def write_snapshot_files(
             ],
         )
     db.close()
+    doc_index = {d.doc_id: i for i, d in enumerate(documents)}
+    np.save(directory / "rows.npy", np.fromiter((doc_index[c.doc_id] for c in chunks), np.int32, len(chunks)))
+    (directory / "catalog.json").write_text(json.dumps(_catalog(documents), ensure_ascii=False), encoding="utf-8")
     vector_index_path_writer(directory / "vectors.faiss")
     lexical.save(directory / "bm25")
     files = {
