@@ -1,0 +1,119 @@
+"""Every error leaves the API as ``{"code": ..., "message": <German>}`` with a fitting status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from assistant.errors import RevierlotseError
+
+log = logging.getLogger(__name__)
+
+_LOCATIONS = {"query": "Parameter", "body": "Feld", "path": "Pfadteil", "header": "Header", "form": "Feld"}
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details:
+        body["details"] = details
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _problem(error: dict) -> str:
+    """One pydantic error in German."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "missing":
+        return "fehlt"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "muss eine ganze Zahl sein"
+    if kind in ("float_parsing", "float_type"):
+        return "muss eine Zahl sein"
+    if kind in ("bool_parsing", "bool_type"):
+        return "muss true oder false sein"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return "muss ein Datum im Format JJJJ-MM-TT sein"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"muss mindestens {ctx.get('ge', ctx.get('gt'))} sein"
+    if kind in ("less_than_equal", "less_than"):
+        return f"darf höchstens {ctx.get('le', ctx.get('lt'))} sein"
+    if kind == "string_too_long":
+        return f"darf höchstens {ctx.get('max_length')} Zeichen lang sein"
+    if kind == "string_too_short":
+        return f"muss mindestens {ctx.get('min_length')} Zeichen lang sein"
+    if kind == "too_long":
+        return f"darf höchstens {ctx.get('max_length')} Einträge haben"
+    if kind in ("string_type", "string_sub_type"):
+        return "muss Text sein"
+    if kind in ("list_type",):
+        return "muss eine Liste sein"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        return "muss ein JSON-Objekt sein"
+    if kind == "literal_error":
+        return f"muss einer dieser Werte sein: {ctx.get('expected')}"
+    if kind == "extra_forbidden":
+        return "ist unbekannt (Tippfehler?)"
+    if kind == "json_invalid":
+        return "ist kein gültiges JSON"
+    return "ist ungültig"
+
+
+def _field(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc]
+    where = _LOCATIONS.get(parts[0], "") if parts else ""
+    name = ".".join(parts[1:]) or "Anfrageinhalt"
+    return f"{where} '{name}'".strip()
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RevierlotseError)
+    async def revierlotse_error(request: Request, exc: RevierlotseError) -> JSONResponse:
+        if exc.http_status >= 500:
+            log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.code, exc.message)
+        return error_response(
+            exc.http_status, exc.code, exc.message, getattr(exc, "details", None), getattr(exc, "headers", None)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(e.get("loc", ())), "problem": _problem(e)} for e in exc.errors()]
+        summary = "; ".join(f"{e['field']} {e['problem']}" for e in errors[:5])
+        return error_response(
+            422, "invalid_request", f"Die Anfrage ist ungültig: {summary}.", {"errors": errors}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return error_response(
+                404,
+                "not_found",
+                f"Die Adresse '{request.url.path}' gibt es nicht. Die API ist unter /docs beschrieben.",
+            )
+        if exc.status_code == 405:
+            return error_response(
+                405,
+                "method_not_allowed",
+                f"{request.method} ist für '{request.url.path}' nicht erlaubt.",
+                headers=exc.headers,
+            )
+        if exc.status_code == 400:
+            return error_response(
+                400, "invalid_request", f"Der Anfrageinhalt konnte nicht gelesen werden ({exc.detail})."
+            )
+        return error_response(exc.status_code, "http_error", str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(
+            500,
+            "internal_error",
+            "Ein unerwarteter Fehler ist aufgetreten. Bitte später erneut versuchen; Details stehen im Server-Log.",
+        )
