@@ -1,0 +1,345 @@
+"""The ask flow: follow-up resolution → retrieval → extractive (or LLM) answer → notices → memory.
+
+Why a separate object and not code in service.py: the doors talk to
+``Assistant.ask``; this keeps the facade small and lets the answering steps be
+read top to bottom in one place.  It needs only what :class:`AnswerHost`
+describes (the Assistant provides it), so nothing here imports the service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+import numpy as np
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from assistant.answering.citations import SourceList, cite, make_source, renumber
+from assistant.answering.facts import covers, fact_kinds, wanted_kinds
+from assistant.answering.contacts import contacts_sentence, find_contacts, mentioned_places, region_fits_any
+from assistant.answering.freshness import notices_for
+from assistant.answering.llm import LLMClient, build_messages
+from assistant.answering.models import Answer, Contact, Source
+from assistant.answering.selection import Candidate, SentenceSelector, candidates, reading_order, short_title
+from assistant.answering.vector_cache import SentenceVectorCache
+from assistant.config import Settings
+from assistant.conversation import Conversation, ConversationStore, FollowUpResolver, Turn
+from assistant.embedding import Embedder
+from assistant.errors import LLMError
+from assistant.lexical import GermanAnalyzer
+from assistant.retrieval import DocumentHit, Filters, Passage, SearchResult, facet_values
+from assistant.store import Snapshot
+from assistant.usage import UsageLog
+
+log = logging.getLogger(__name__)
+
+SEARCH_DOCUMENTS = 5
+LLM_PASSAGES = 6
+PLACE_PENALTY = 0.7
+RESELECT_MARGIN = 0.15  # how far below the best statement one with the asked-for fact may score
+
+
+class AnswerHost(Protocol):
+    """What the engine needs from the service (``assistant.service.Assistant`` provides it)."""
+
+    settings: Settings
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    @property
+    def snapshot(self) -> Snapshot: ...
+
+    @property
+    def usage(self) -> UsageLog: ...
+
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+    def search(self, query: str, *, k: int = 10, filters: Filters | None = None) -> SearchResult: ...
+
+
+@dataclass
+class _Draft:
+    """An answer under construction."""
+
+    question: str
+    resolved: str
+    follow_up: bool
+    conversation: Conversation | None
+    result: SearchResult
+    places: set[str]
+    text: str = ""
+    sources: list[Source] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    abstained: bool = False
+    generator: str = "extractive"
+    fallback_reason: str | None = None
+
+
+class AnswerEngine:
+    """Builds :class:`Answer` objects; one per Assistant, safe to share between threads."""
+
+    def __init__(self, host: AnswerHost, *, today: Callable[[], dt.date] = dt.date.today) -> None:
+        self.host = host
+        self.today = today
+        self.analyzer = GermanAnalyzer()
+        self.vectors = SentenceVectorCache()
+        self.resolver = FollowUpResolver()
+
+    @property
+    def settings(self) -> Settings:
+        return self.host.settings
+
+    @property
+    def selector(self) -> SentenceSelector:
+        return SentenceSelector(self.host.embedder, self.vectors, self.analyzer)
+
+    def llm(self) -> LLMClient | None:
+        s = self.settings
+        if not s.llm_base_url:
+            return None
+        return LLMClient(s.llm_base_url, s.llm_model, s.llm_api_key, s.llm_timeout_s)
+
+    # --- public -------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        conversation: str | Conversation | None = None,
+        filters: Filters | None = None,
+        channel: str | None = None,
+        on_delta: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer ``question``; ``on_delta`` receives generated text pieces when an LLM streams."""
+        answer: Answer | None = None
+        for item in self.ask_stream(question, conversation, filters, channel, stream=on_delta is not None):
+            if isinstance(item, Answer):
+                answer = item
+            elif on_delta is not None:
+                on_delta(item)
+        assert answer is not None
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        conversation: str | Conversation | None = None,
+        filters: Filters | None = None,
+        channel: str | None = None,
+        *,
+        stream: bool = True,
+    ) -> Iterator[str | Answer]:
+        """Yield generated text pieces (LLM only), then the final, checked :class:`Answer`.
+
+        The streamed pieces are a preview: invalid citations are removed and failures
+        fall back to the extractive answer only in the final Answer, which doors
+        should show in place of the preview.
+        """
+        draft = self._retrieve(question, conversation, filters)
+        if draft.abstained:
+            self._abstain(draft)
+        else:
+            self._extract(draft)
+            client = self.llm() if not draft.abstained else None
+            if client is not None:
+                yield from self._generate(draft, client, stream)
+        yield self._finish(draft, channel)
+
+    # --- steps ----------------------------------------------------------------------
+
+    def _retrieve(self, question: str, conversation: str | Conversation | None, filters: Filters | None) -> _Draft:
+        conv: Conversation | None
+        if isinstance(conversation, Conversation):
+            conv = conversation
+        elif conversation:
+            conv = self.host.conversations.get(conversation)
+        else:
+            conv = None
+        facets = facet_values(self.host.snapshot)
+        places = mentioned_places(question, facets)
+        if filters:
+            places |= {p.casefold() for p in (*filters.regions, *filters.lands)}
+        previous = conv.last if conv else None
+        resolved = self.resolver.resolve(question, previous, places) if previous else None
+        if resolved and len(resolved) > self.settings.max_query_chars:
+            resolved = None
+        result = self.host.search(resolved or question, k=SEARCH_DOCUMENTS, filters=filters)
+        if resolved:
+            places |= mentioned_places(resolved, facets)
+        if places:
+            _prefer_places(result, places)
+        if resolved and previous and previous.subject_doc_ids and result.hits:
+            self._put_subject_first(result, previous.subject_doc_ids[0], resolved)
+        draft = _Draft(question.strip(), resolved or result.query, bool(resolved), conv, result, places)
+        draft.abstained = not result.hits or result.confidence < self.settings.abstain_threshold
+        return draft
+
+    def _put_subject_first(self, result: SearchResult, doc_id: str, query: str) -> None:
+        """A follow-up is about the previous subject: answer from that document's best passages.
+
+        Its passages are ranked against the resolved question over *all* its chunks
+        (the deadline may sit in a section the general search did not return).
+        """
+        snap = self.host.snapshot
+        record = snap.documents.get(doc_id)
+        chunks = snap.document_chunks(doc_id) if record else []
+        if not chunks:
+            return
+        rows = np.array([c.row for c in chunks], dtype=np.int64)
+        qvec = self.host.embedder.embed_queries([query])[0]
+        dense = snap.vectors.reconstruct_batch(rows) @ qvec
+        lexical = snap.lexical.scores(query)[rows]
+        span = float(dense.max() - dense.min()) or 1.0
+        lex_max = float(lexical.max()) or 1.0
+        fused = 0.7 * (dense - dense.min()) / span + 0.3 * lexical / lex_max
+        order = np.argsort(-fused)[: self.settings.passages_per_document]
+        passages = [
+            Passage(int(rows[i]), chunks[i].chunk, float(fused[i]), float(dense[i]), float(lexical[i])) for i in order
+        ]
+        top = result.hits[0].score
+        result.hits[:] = [DocumentHit(record, top, passages)] + [h for h in result.hits if h.document.doc_id != doc_id]
+
+    def _extract(self, draft: _Draft) -> None:
+        max_chars = self.settings.answer_max_chars
+        cands = candidates(draft.result.hits, max_chars)
+        selector = self.selector
+        ranked = selector.score(draft.resolved, cands)
+        chosen = selector.select(ranked, max_chars)
+        if chosen and not _covered(draft.question, chosen):
+            # "Wie hoch …?" answered without an amount: try the best statements that have one.
+            wanted = wanted_kinds(draft.question)
+            best = ranked[0].score
+            with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.score >= best - RESELECT_MARGIN]
+            chosen = selector.select(with_fact, max_chars) if with_fact else []
+        if not chosen or not _covered(draft.question, chosen):
+            self._abstain(draft)
+            return
+        numbers = SourceList()
+        parts = [cite(c.text, numbers.number_for(c.hit, c.passage)) for c in reading_order(chosen)]
+        draft.text = " ".join(parts)
+        draft.sources = numbers.sources
+
+    def _abstain(self, draft: _Draft) -> None:
+        draft.abstained = True
+        hits = draft.result.hits[:3]
+        draft.sources = [make_source(i, h, h.passages[0]) for i, h in enumerate(hits, 1) if h.passages]
+        draft.contacts = find_contacts(self.host, draft.resolved, places=draft.places, hits=draft.result.hits)
+        text = "Dazu finde ich im Wissensbestand keine verlässliche Antwort."
+        if draft.sources:
+            listed = "; ".join(f"„{s.title}“ [{s.number}]" for s in draft.sources)
+            text += f" Am nächsten kommen diese Quellen, sie beantworten die Frage aber nicht sicher: {listed}."
+        draft.text = f"{text} {contacts_sentence(draft.contacts)}"
+
+    def _generate(self, draft: _Draft, client: LLMClient, stream: bool) -> Iterator[str]:
+        given = self._llm_sources(draft.result.hits)
+        messages = build_messages(draft.resolved, given)
+        try:
+            if stream:
+                pieces: list[str] = []
+                for piece in client.stream(messages):
+                    pieces.append(piece)
+                    yield piece
+                generated = "".join(pieces)
+            else:
+                generated = client.complete(messages)
+        except LLMError as exc:
+            log.warning("LLM answer failed, using the extractive one: %s", exc.code)
+            draft.fallback_reason = exc.message
+            return
+        text, sources, invalid = renumber(generated, given)
+        if invalid:
+            log.info("removed invalid citations %s from the LLM answer", invalid)
+        if not text or not sources:
+            draft.fallback_reason = (
+                "Die Antwort des Sprachmodells enthielt keine gültige Quellenangabe; "
+                "deshalb wird die aus den Quellen zitierte Antwort gezeigt."
+            )
+            return
+        draft.text, draft.sources, draft.generator = text, sources, "llm"
+
+    def _llm_sources(self, hits: list[DocumentHit]) -> list[Source]:
+        numbers = SourceList()
+        for round_ in range(3):  # best passage of each document first, then the second best …
+            for hit in hits:
+                if round_ < len(hit.passages) and len(numbers.sources) < LLM_PASSAGES:
+                    numbers.number_for(hit, hit.passages[round_])
+        return numbers.sources
+
+    def _finish(self, draft: _Draft, channel: str | None) -> Answer:
+        notices: list[str] = []
+        if not draft.abstained:
+            notices = notices_for(
+                draft.sources,
+                self.host.snapshot.documents,
+                today=self.today(),
+                stale_after_months=self.settings.stale_after_months,
+            )
+        text = draft.text + ("\n\n" + "\n".join(notices) if notices else "")
+        answer = Answer(
+            answer_id=uuid.uuid4().hex,
+            question=draft.question,
+            resolved_question=draft.resolved,
+            text=text,
+            sources=draft.sources,
+            confidence=round(float(draft.result.confidence), 4),
+            abstained=draft.abstained,
+            notices=notices,
+            contacts=draft.contacts,
+            generator=draft.generator,
+            fallback_reason=draft.fallback_reason,
+            conversation_id=draft.conversation.id if draft.conversation else None,
+            follow_up=draft.follow_up,
+        )
+        if draft.conversation is not None:
+            previous = draft.conversation.last
+            if draft.follow_up and previous is not None and (previous.subject_doc_ids or previous.subject_titles):
+                # A follow-up does not change the topic: keep the subject it was resolved against.
+                subject = list(zip(previous.subject_doc_ids, previous.subject_titles))
+            else:
+                subject = [] if draft.abstained else _subject(draft.sources)
+            self.host.conversations.add_turn(
+                draft.conversation,
+                Turn(
+                    question=draft.question,
+                    resolved_question=draft.resolved,
+                    subject_doc_ids=[doc_id for doc_id, _ in subject],
+                    subject_titles=[title for _, title in subject],
+                    answer_id=answer.answer_id,
+                ),
+            )
+        if channel:
+            self.host.usage.record_query(
+                channel=channel,
+                kind="ask",
+                query=draft.question,
+                abstained=answer.abstained,
+                confidence=answer.confidence,
+                answer_id=answer.answer_id,
+            )
+        return answer
+
+
+def _covered(question: str, chosen: list[Candidate]) -> bool:
+    context = " ".join(f"{c.hit.document.title} {' '.join(c.passage.chunk.heading_path)}" for c in chosen)
+    return covers(question, [c.text for c in chosen], context)
+
+
+def _subject(sources: list[Source]) -> list[tuple[str, str]]:
+    """(doc id, short title) of the cited documents in citation order."""
+    out: list[tuple[str, str]] = []
+    for s in sources:
+        if s.doc_id not in (d for d, _ in out):
+            out.append((s.doc_id, short_title(s.title)))
+    return out
+
+
+def _prefer_places(result: SearchResult, places: set[str]) -> None:
+    """The question names a region/Land: demote documents about other places (nationwide ones stay)."""
+    for hit in result.hits:
+        if not region_fits_any(hit.document, places):
+            hit.score *= PLACE_PENALTY
+    result.hits.sort(key=lambda h: -h.score)

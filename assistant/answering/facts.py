@@ -1,0 +1,168 @@
+"""Facts in sentences: amounts, percentages, dates, deadlines and § references.
+
+Why: a sponsor asking "Wie hoch ist die Förderung?" wants the sentence with
+"bis zu 90 Prozent", not the one that explains the programme's purpose, and
+embeddings alone do not see numbers.  So the sentence scorer boosts sentences
+that contain the numbers the question names, or — when the question asks for an
+amount or a date — any amount or date at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = (
+    "Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+)
+_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
+
+_PERCENT = re.compile(rf"({_NUM})\s*(?:%|Prozent\b|v\.\s?H\.)", re.IGNORECASE)
+_AMOUNT = re.compile(
+    rf"({_NUM})\s*(Mio\.?|Millionen|Mrd\.?|Milliarden|Tsd\.?|Tausend)?\s*(?:Euro\b|EUR\b|€)"
+    rf"|({_NUM})\s*(Mio\.|Millionen|Mrd\.|Milliarden)",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    rf"\b(\d{{1,2}})\.\s?(\d{{1,2}})\.\s?(\d{{4}}|\d{{2}})\b"
+    rf"|\b(\d{{1,2}})\.\s?({_MONTHS})\s+(\d{{4}})\b"
+    rf"|\b(\d{{4}})-(\d{{2}})-(\d{{2}})\b",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_PARAGRAPH = re.compile(r"(§§?|Art\.|Artikel)\s*(\d+[a-z]?)", re.IGNORECASE)
+_NUMBER = re.compile(rf"(?<![\d.,])(?:{_NUM})(?![\d])")
+_DEADLINE_WORDS = re.compile(
+    r"\b(?:Frist\w*|Stichtag\w*|Einreichungsfrist\w*|laufend\w*|jederzeit|bis\s+(?:zum|spätestens)|"
+    r"Förderaufruf\w*|Antragsschluss|endet|befristet)\b",
+    re.IGNORECASE,
+)
+
+_NUMBER_WORDS = r"(?:\d+|ein|eine|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf)"
+_DURATION = re.compile(rf"\b{_NUMBER_WORDS}\s+(?:weitere\s+)?(?:Jahre?n?|Monate?n?|Wochen?|Tage?n?)\b", re.IGNORECASE)
+
+_AMOUNT_QUESTION = re.compile(
+    r"\bwie\s+(?:hoch|viel|viele|groß)\b|\bwelche\s+(?:summe|höhe|förderquote)\b|\bhöhe\b|\bförderquote\b|"
+    r"\bbetrag\b|\bmaximal\b|\bwieviel\b|\bkoste[nt]?\b|\w*preis\b|\bmiete\b|\bzinssatz\b|\w*budget\b",
+    re.IGNORECASE,
+)
+_DATE_QUESTION = re.compile(
+    r"\bbis\s+wann\b|\bwann\b|\bab\s+wann\b|\bfrist\w*\b|\bstichtag\w*\b|\bdeadline\b|\blaufzeit\b|\bwie\s+lange\b",
+    re.IGNORECASE,
+)
+_MONTH_NUMBER = {
+    m.lower(): i
+    for i, names in enumerate(
+        (
+            "januar",
+            "februar",
+            "märz|maerz",
+            "april",
+            "mai",
+            "juni",
+            "juli",
+            "august",
+            "september",
+            "oktober",
+            "november",
+            "dezember",
+        ),
+        1,
+    )
+    for m in names.split("|")
+}
+
+
+def _num(text: str) -> str:
+    """'14.000' → '14000', '2,5' → '2.5' (German decimal comma)."""
+    text = re.sub(r"\.(?=\d{3}\b)", "", text)
+    return text.replace(",", ".")
+
+
+def fact_tokens(text: str) -> set[str]:
+    """Normalised fact tokens of ``text``: '90%', '14mrd', '2020-07-16', '§2', '2038', '4' …"""
+    tokens: set[str] = set()
+    for m in _PERCENT.finditer(text):
+        tokens.add(_num(m.group(1)) + "%")
+    for m in _AMOUNT.finditer(text):
+        value = _num(m.group(1) or m.group(3))
+        unit = (m.group(2) or m.group(4) or "").lower()
+        scale = "mrd" if unit.startswith(("mrd", "milliard")) else "mio" if unit.startswith(("mio", "million")) else ""
+        tokens.add(value + scale)
+    for m in _DATE.finditer(text):
+        if m.group(1):
+            year = m.group(3) if len(m.group(3)) == 4 else "20" + m.group(3)
+            tokens.add(f"{year}-{int(m.group(2)):02d}-{int(m.group(1)):02d}")
+        elif m.group(4):
+            month = _MONTH_NUMBER.get(m.group(5).lower(), 0)
+            tokens.add(f"{m.group(6)}-{month:02d}-{int(m.group(4)):02d}")
+        else:
+            tokens.add(f"{m.group(7)}-{m.group(8)}-{m.group(9)}")
+    for m in _PARAGRAPH.finditer(text):
+        prefix = "§" if m.group(1).startswith("§") else "art"
+        tokens.add(prefix + m.group(2).lower())
+    tokens.update(_YEAR.findall(text))
+    tokens.update(_num(m.group()) for m in _NUMBER.finditer(text))
+    return tokens
+
+
+def fact_kinds(text: str) -> set[str]:
+    """Which kinds of facts ``text`` contains: 'amount' (money, percent) and/or 'date' (dates, deadlines)."""
+    kinds: set[str] = set()
+    if _PERCENT.search(text) or _AMOUNT.search(text):
+        kinds.add("amount")
+    if _DATE.search(text) or _YEAR.search(text) or _DEADLINE_WORDS.search(text) or _DURATION.search(text):
+        kinds.add("date")
+    return kinds
+
+
+def wanted_kinds(question: str) -> set[str]:
+    """Kinds of facts the question asks for ("wie hoch" → amount, "bis wann" → date)."""
+    kinds: set[str] = set()
+    if _AMOUNT_QUESTION.search(question):
+        kinds.add("amount")
+    if _DATE_QUESTION.search(question):
+        kinds.add("date")
+    return kinds
+
+
+def fact_boost(question: str, sentence: str, *, q_tokens: set[str] | None = None, wanted: set[str] | None = None) -> float:
+    """0…1: 1 when the sentence repeats a number/§/date of the question or has the kind of fact asked for."""
+    q_tokens = fact_tokens(question) if q_tokens is None else q_tokens
+    wanted = wanted_kinds(question) if wanted is None else wanted
+    boost = 0.0
+    if q_tokens and q_tokens & fact_tokens(sentence):
+        boost = 1.0
+    if wanted and wanted & fact_kinds(sentence):
+        boost = max(boost, 1.0 if len(wanted) == 1 else 0.8)
+    return boost
+
+
+_CONTACT_QUESTION = re.compile(r"\b(?:telefon\w*|e-?mail\w*|mail-?adresse|durchwahl)\b", re.IGNORECASE)
+_CONTACT_FACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d /()-]{6,}\d")
+
+
+MAX_WORDS_FOR_YEAR_CHECK = 25
+
+
+def covers(question: str, statements: list[str], context: str = "") -> bool:
+    """Whether the chosen statements can answer a question that asks for a specific fact.
+
+    Why: most questions the knowledge base cannot answer are about a known topic
+    but a fact it does not hold ("Wie hoch ist das Budget für 2026?").  Retrieval is
+    confident then, so we check the answer itself: a "wie hoch/bis wann" question
+    needs an amount/date in the statements, a year the question names must occur
+    in them (or in ``context``: titles, headings), and a question for a phone number
+    or e-mail needs one.
+    """
+    joined = " ".join(statements)
+    wanted = wanted_kinds(question)
+    have = fact_kinds(joined)
+    if wanted and not wanted & have:
+        return False
+    # A year in a short question asks about that year; in a project description it is a plan ("2027 starten").
+    years = set(_YEAR.findall(question)) if len(question.split()) <= MAX_WORDS_FOR_YEAR_CHECK else set()
+    if years and not years <= set(_YEAR.findall(joined + " " + context)):
+        return False
+    if _CONTACT_QUESTION.search(question) and not _CONTACT_FACT.search(joined):
+        return False
+    return True

@@ -1,0 +1,75 @@
+"""The `ask` and `projekt-check` commands, and the answer metrics hook for `revierlotse eval`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.answering.evaluation import answer_metrics, normalise
+from assistant.cli import app
+
+
+@pytest.fixture
+def cli_env(answer_index, embedding_cache, monkeypatch):
+    monkeypatch.setenv("REVIERLOTSE_INDEX_DIR", str(answer_index / "index"))
+    monkeypatch.setenv("REVIERLOTSE_CORPUS_DIR", str(answer_index / "corpus"))
+    monkeypatch.setenv("REVIERLOTSE_EMBEDDING_CACHE", str(embedding_cache))
+    monkeypatch.delenv("REVIERLOTSE_LLM_BASE_URL", raising=False)
+    return CliRunner()
+
+
+def test_ask_json(cli_env) -> None:
+    result = cli_env.invoke(app, ["ask", "Wie hoch ist die Förderung bei STARK?", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert "90 Prozent" in payload["answer"] and payload["abstained"] is False
+    assert 0 <= payload["confidence"] <= 1
+    source = payload["sources"][0]
+    assert source["doc_id"] == "stark" and source["source_path"].endswith("stark.md")
+    assert {"title", "page", "number"} <= set(source)
+
+
+def test_ask_text_with_filters(cli_env) -> None:
+    result = cli_env.invoke(app, ["ask", "Wer berät in der Lausitz?", "--type", "akteur", "--region", "Lausitz"])
+    assert result.exit_code == 0, result.output
+    assert "Quellen" in result.output and "Wirtschaftsregion Lausitz" in result.output
+
+
+def test_ask_unknown_filter_is_a_german_error(cli_env) -> None:
+    result = cli_env.invoke(app, ["ask", "Förderung", "--land", "Bayern"])
+    assert result.exit_code == 2
+    assert "Bayern" in result.output
+
+
+def test_projekt_check_from_file(cli_env, tmp_path) -> None:
+    description = tmp_path / "projekt.txt"
+    description.write_text(
+        "Wir sind ein Unternehmen in Cottbus. Wir planen einen Elektrolyseur für grünen Wasserstoff. "
+        "Dazu kommt eine Wasserstofftankstelle. Start ist 2027.",
+        encoding="utf-8",
+    )
+    result = cli_env.invoke(app, ["projekt-check", str(description), "--region", "Lausitz", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["programmes"][0]["doc_id"] == "wasserstoff-lausitz"
+    text = cli_env.invoke(app, ["projekt-check", description.read_text(encoding="utf-8")])
+    assert text.exit_code == 0 and "Passende Förderprogramme" in text.output
+
+
+def test_answer_metrics(answerer) -> None:
+    questions = [
+        {"id": "q1", "kind": "fact", "question": "Wie hoch ist die Förderung bei STARK?", "relevant": ["stark"],
+         "answer_hint": "90  prozent"},
+        {"id": "q2", "kind": "fact", "question": "Wie hoch ist die Förderquote der Revierwerkstatt?",
+         "relevant": ["revierwerkstatt"], "answer_hint": "200.000 Euro je Vorhaben"},
+        {"id": "q3", "kind": "unanswerable", "question": "Was kostet ein Döner in Berlin?", "relevant": [],
+         "answer_hint": None},
+    ]
+    m = answer_metrics(answerer, questions)
+    assert m["answer_rate_answerable"] == 1.0
+    assert m["abstention_rate_unanswerable"] == 1.0
+    assert m["answer_hint_rate"] == 1.0
+    assert m["answerable"] == 2 and m["unanswerable"] == 1
+    assert normalise("Bis zu 90\u00a0Prozent [1].") == "bis zu 90 prozent."
