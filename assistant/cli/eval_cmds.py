@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from rich.table import Table
 
 from assistant.cli.app import app, fail, make_assistant, out
+from assistant.answering.evaluation import answer_metrics
 from assistant.errors import RevierlotseError
 from assistant.evaluation import RunResult, evaluate, load_questions
 
@@ -44,6 +46,7 @@ def eval_command(
     questions: Annotated[Path, typer.Option(help="Fragendatei (JSON Lines).")] = DEFAULT_QUESTIONS,
     compare: Annotated[bool, typer.Option("--compare", help="dense, lexical und hybrid nebeneinander.")] = False,
     report: Annotated[Path, typer.Option(help="JSON-Bericht schreiben nach …")] = Path("eval-report.json"),
+    answers: Annotated[bool, typer.Option("--answers/--no-answers", help="Auch die Antworten messen.")] = True,
 ) -> None:
     """Retrieval auf einer Fragendatei messen (Recall, MRR, nDCG, AUROC der Konfidenz)."""
     assistant = make_assistant()
@@ -51,6 +54,7 @@ def eval_command(
         items = load_questions(questions)
         modes = ("dense", "lexical", "hybrid") if compare else ("hybrid",)
         results = [evaluate(assistant, items, mode) for mode in modes]  # type: ignore[arg-type]
+        answer_report = answer_metrics(assistant, [asdict(q) for q in items]) if answers else None
     except RevierlotseError as exc:
         raise fail(exc) from exc
     if compare:
@@ -61,8 +65,15 @@ def eval_command(
     for r in results:
         text = f"{r.auroc:.3f}" if r.auroc is not None else "– (keine unbeantwortbaren Fragen)"
         out.print(f"AUROC Konfidenz beantwortbar/unbeantwortbar ({r.mode}): {text}")
+    if answer_report:
+        out.print(
+            f"Antworten: Hinweis enthalten {answer_report['answer_hint_rate']:.3f} (beantwortbare Fragen), "
+            f"beantwortet {answer_report['answer_rate_answerable']:.3f}, "
+            f"Enthaltung bei unbeantwortbaren {answer_report['abstention_rate_unanswerable']:.3f}"
+        )
     payload = {
         "questions": str(questions),
+        "answers": answer_report,
         "runs": [
             {"mode": r.mode, "overall": r.overall, "per_kind": r.per_kind, "auroc": r.auroc, "per_question": r.per_question}
             for r in results
