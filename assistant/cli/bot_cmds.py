@@ -47,7 +47,7 @@ def bot_command(
         err.print(
             f"[bold red]Fehler:[/] Die Umgebungsvariable {TOKEN_ENV} ist nicht gesetzt. "
             "Legen Sie bei @BotFather einen Bot an und setzen Sie dessen Token, z. B. "
-            f"[bold]export {TOKEN_ENV}=…[/] (siehe docs/bot.md).",
+            f"[bold]export {TOKEN_ENV}=…[/] (siehe README, Abschnitt „Telegram bot“).",
             highlight=False,
         )
         raise typer.Exit(EXIT_ERROR)
