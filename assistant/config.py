@@ -41,6 +41,7 @@ class Settings(BaseSettings):
         description="'e5' adds 'query: '/'passage: ' prefixes, 'none' adds none, 'auto' decides by model name.",
     )
     embed_batch_size: int = Field(16, ge=1, le=512)
+    query_cache_size: int = Field(4096, ge=0, description="Recent query vectors kept in memory (0 = off).")
 
     # Documents and chunks
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are refused with a clear message.")

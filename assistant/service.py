@@ -20,7 +20,7 @@ from assistant.answering.models import Answer, ProjectCheck
 from assistant.answering.project_check import ProjectChecker
 from assistant.config import Settings
 from assistant.conversation import Conversation, ConversationStore
-from assistant.embedding import Embedder, load_embedder
+from assistant.embedding import Embedder, QueryCache, load_embedder
 from assistant.errors import DocumentNotFound
 from assistant.indexer import IndexReport, Progress, remove_documents, run_index
 from assistant.retrieval import Filters, Mode, Retriever, SearchResult, facet_values
@@ -47,7 +47,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings()
-        self._embedder = embedder
+        self._embedder = self._with_query_cache(embedder) if embedder is not None else None
         self._snapshot: Snapshot | None = None
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()
@@ -60,8 +60,14 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = load_embedder(self.settings.embedder, self.settings.embedder_prefixes)
+            self._embedder = self._with_query_cache(
+                load_embedder(self.settings.embedder, self.settings.embedder_prefixes)
+            )
         return self._embedder
+
+    def _with_query_cache(self, embedder: Embedder) -> Embedder:
+        size = self.settings.query_cache_size
+        return QueryCache(embedder, size) if size and not isinstance(embedder, QueryCache) else embedder
 
     def retriever(self) -> Retriever:
         """The retriever for the live generation, reopening when a new one was published."""

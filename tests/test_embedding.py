@@ -61,3 +61,35 @@ def test_a_model_that_cannot_load_is_a_clear_error(tmp_path: Path) -> None:
     (broken / "config.json").write_text("{not json", "utf-8")
     with pytest.raises(EmbedderError):
         SentenceTransformerEmbedder(str(broken))
+
+
+def test_query_cache_returns_the_same_vectors_and_skips_the_model(embedder) -> None:
+    from assistant.embedding import QueryCache
+
+    class Counting:
+        name, dim, max_tokens = embedder.name, embedder.dim, embedder.max_tokens
+
+        def __init__(self) -> None:
+            self.queries = 0
+
+        def embed_queries(self, texts):
+            self.queries += len(texts)
+            return embedder.embed_queries(texts)
+
+        def embed_passages(self, texts):
+            return embedder.embed_passages(texts)
+
+        def count_tokens(self, text):
+            return embedder.count_tokens(text)
+
+    inner = Counting()
+    cache = QueryCache(inner, size=2)
+    first = cache.embed_queries(["STARK", "JTF Sachsen"])
+    again = cache.embed_queries(["JTF Sachsen", "STARK"])
+    assert inner.queries == 2 and np.allclose(first[::-1], again)
+    cache.embed_queries(["GRW"])  # evicts the least recently used ("JTF Sachsen" was used before "STARK")
+    cache.embed_queries(["STARK"])
+    assert inner.queries == 3
+    cache.embed_queries(["JTF Sachsen"])
+    assert inner.queries == 4
+    assert np.allclose(cache.embed_queries(["GRW"])[0], embedder.embed_queries(["GRW"])[0], atol=1e-5)
