@@ -197,6 +197,14 @@ def _index_file(
         reason = exc.message + (" Der bisher indexierte Stand bleibt erhalten." if old else "")
         log.warning("failed to index %s: %s", path, exc.message)
         return FileOutcome(str(path), "failed", old.doc_id if old else None, reason=reason)
+    except Exception as exc:  # a parser bug on one hostile file must not stop the whole run
+        log.exception("unexpected error while reading %s", path)
+        reason = (
+            f"„{path.name}“ konnte nicht gelesen werden (interner Fehler: {type(exc).__name__}). "
+            "Bitte die Datei prüfen oder in einem anderen Format (PDF, Markdown) ablegen."
+            + (" Der bisher indexierte Stand bleibt erhalten." if old else "")
+        )
+        return FileOutcome(str(path), "failed", old.doc_id if old else None, reason=reason)
 
     doc_id = old.doc_id if old else _unique_id(document.doc_id, abs_path, owners)
     warnings = list(document.warnings)
