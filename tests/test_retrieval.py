@@ -89,3 +89,21 @@ def test_confidence_separates_in_and_out_of_domain(small_assistant: Assistant) -
     inside = small_assistant.search("Förderquote STARK Zuschuss").confidence
     outside = small_assistant.search("Rezept für Apfelkuchen mit Streuseln").confidence
     assert 0.0 <= outside < inside <= 1.0
+
+
+def test_confidence_drops_when_the_asked_for_fact_is_missing(small_assistant: Assistant) -> None:
+    held = small_assistant.search("Wie hoch ist die Förderquote bei STARK?")
+    missing = small_assistant.search("Wie lautet die Telefonnummer der STARK-Beratung beim BAFA?")
+    assert held.signals["fact_cov"] == 1.0 and missing.signals["fact_cov"] == 0.0
+    threshold = small_assistant.settings.abstain_threshold
+    assert missing.confidence < threshold <= held.confidence
+    # a question that asks for no particular fact is not judged by this signal
+    assert small_assistant.search("Beratung für Projektträger").signals["fact_cov"] == 1.0
+
+
+def test_similarity_signals_come_from_the_query_before_feedback(small_assistant: Assistant) -> None:
+    # pseudo-relevance feedback moves the query vector towards the corpus; the off-topic
+    # signal must still see the user's own query, so it matches dense-only search
+    hybrid = small_assistant.search("Rezept für Apfelkuchen mit Streuseln")
+    dense = small_assistant.search("Rezept für Apfelkuchen mit Streuseln", mode="dense")
+    assert hybrid.signals["dense_top"] == pytest.approx(dense.signals["dense_top"], abs=1e-6)
