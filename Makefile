@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install index browser clean-venv
+.PHONY: run test install index browser fuzz soak clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,14 @@ browser:
 
 test: install browser
 	$(PY) -m pytest
+
+# Long API fuzzing run (>= 1,000 generated calls); make test runs a short one.
+fuzz: install
+	REVIERLOTSE_FUZZ_EXAMPLES=1000 $(PY) -m pytest -q tests/reliability/test_api_fuzz.py
+
+# 10 minutes at 20 requests/s, mixed search/ask, on loopback.
+soak: install
+	$(PY) bench/soak.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -21,6 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.cli.index_cmds import search_payload
 from assistant.config import Settings
@@ -198,9 +199,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > limit:
             raise request_too_large(limit)
-        form = await Request(request.scope, limited_receive(request.receive, limit)).form(
-            max_files=MAX_FILES_PER_REQUEST, max_fields=100
-        )
+        try:
+            form = await Request(request.scope, limited_receive(request.receive, limit)).form(
+                max_files=MAX_FILES_PER_REQUEST, max_fields=100
+            )
+        except StarletteHTTPException as exc:  # malformed multipart or too many parts: our 422, documented
+            raise UploadError(
+                f"Das Formular konnte nicht gelesen werden ({exc.detail}). Höchstens {MAX_FILES_PER_REQUEST} "
+                "Dateien pro Anfrage im Feld 'files' senden."
+            ) from exc
         try:
             uploads = [v for key in ("files", "file") for v in form.getlist(key) if isinstance(v, UploadFile)]
             if not uploads:

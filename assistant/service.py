@@ -50,6 +50,7 @@ class Assistant:
         self._embedder = self._with_query_cache(embedder) if embedder is not None else None
         self._snapshot: Snapshot | None = None
         self._retriever: Retriever | None = None
+        self._opened_for: str | None = None  # the CURRENT value the retriever was opened for
         self._lock = threading.Lock()
         self._usage: UsageLog | None = None
         self.conversations = ConversationStore()
@@ -70,13 +71,18 @@ class Assistant:
         return QueryCache(embedder, size) if size and not isinstance(embedder, QueryCache) else embedder
 
     def retriever(self) -> Retriever:
-        """The retriever for the live generation, reopening when a new one was published."""
+        """The retriever for the live generation, reopening when a new one was published.
+
+        Compared by the CURRENT pointer we opened for (not the served snapshot's name):
+        while a damaged live generation is replaced by a fallback the two differ, and
+        comparing names would re-open the fallback on every request.
+        """
         live = current_generation(self.settings.index_dir)
         current = self._retriever
-        if current is not None and live == current.snapshot.name:
+        if current is not None and live == self._opened_for:
             return current
         with self._lock:
-            if self._retriever is None or self._retriever.snapshot.name != live:
+            if self._retriever is None or self._opened_for != live:
                 snapshot = open_snapshot(self.settings.index_dir)
                 s = self.settings
                 self._retriever = Retriever(
@@ -87,6 +93,7 @@ class Assistant:
                     passages_per_document=s.passages_per_document,
                     max_query_chars=s.max_query_chars,
                 )
+                self._opened_for = live
                 log.info("serving snapshot %s", snapshot.name)
             return self._retriever
 

@@ -30,6 +30,7 @@ from assistant.documents.sentences import sentence_spans
 
 CountTokens = Callable[[str], int]
 _WORD = re.compile(r"\S+")
+_CHARS_PER_TOKEN_WINDOW = 8  # size estimates when cutting by characters look at max_tokens * 8 chars
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,15 @@ def _split_long(text: str, start: int, end: int, max_tokens: int, count: CountTo
 
 
 def _split_chars(text: str, start: int, end: int, max_tokens: int, count: CountTokens) -> list[_Unit]:
+    """Cut text[start:end] into pieces of at most ``max_tokens``, estimating each piece's size from a
+    bounded window (tokenizing the whole remainder for every piece was quadratic: a 1 MB "word"
+    took many minutes)."""
     pieces: list[_Unit] = []
     pos = start
     while pos < end:
-        size = max(1, (end - pos) * max_tokens // max(1, count(text[pos:end])))
+        window = min(end, pos + max_tokens * _CHARS_PER_TOKEN_WINDOW)
+        size = max(1, (window - pos) * max_tokens // max(1, count(text[pos:window])))
+        size = min(size, window - pos)
         while size > 1 and count(text[pos:pos + size]) > max_tokens:
             size = max(1, size * 3 // 4)
         pieces.append(_Unit(pos, pos + size, count(text[pos:pos + size])))

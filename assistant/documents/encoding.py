@@ -17,6 +17,7 @@ a binary file with a wrong name and gets a :class:`TextEncodingError`.
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 from assistant.errors import TextEncodingError
 
@@ -29,7 +30,9 @@ MAX_CHAOS = 0.2
 def _printable_share(text: str) -> float:
     if not text:
         return 1.0
-    good = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t\f")
+    # Format characters (Unicode Cf: zero-width joiners in emoji, bidi marks, soft hyphens) are
+    # not "printable" but belong to real text; counting them as binary refused RTL and emoji text.
+    good = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t\f" or unicodedata.category(ch) == "Cf")
     return good / len(text)
 
 

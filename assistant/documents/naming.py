@@ -18,7 +18,7 @@ _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 def fold_umlauts(text: str) -> str:
     """ä→ae, ö→oe, ü→ue, ß→ss; other accents dropped (é→e) via NFKD."""
-    text = text.translate(_UMLAUTS)
+    text = unicodedata.normalize("NFC", text).translate(_UMLAUTS)  # "o" + U+0308 is ö too
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
