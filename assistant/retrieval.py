@@ -34,7 +34,7 @@ Choices measured on tests/eval/questions.jsonl (139 questions; README "Retrieval
   eval question and abstains on 16 of 19 unanswerable ones.  The older similarity
   signals (dense_top, dense_margin, known_share, passage_share) do worse than chance
   (CV AUROC 0.56): the unanswerable questions ask about known topics.  ``fact_cov``
-  uses ``answering.facts.covers``, so answer check and confidence agree on what
+  uses ``facts.covers``, so answer check and confidence agree on what
   "asks for a fact" means; without its number/person/district checks AUROC is 0.89.
 """
 
@@ -48,7 +48,7 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.answering.facts import covers
+from assistant.facts import covers
 from assistant.documents import split_sentences
 from assistant.documents.models import DOC_TYPES, Chunk
 from assistant.embedding import Embedder
@@ -423,7 +423,7 @@ def _fact_coverage(
     take the idf-weighted share of the question's terms it contains (with the document
     title and the section headings above it); ``fact_cov`` is the best such share among
     sentences that also carry the kind of fact asked for (amount, date, the year or
-    number named, a person, a phone number / e-mail; see ``answering.facts.covers``),
+    number named, a person, a phone number / e-mail; see ``facts.covers``),
     divided by the best share of any sentence of that document.  A question that asks
     for no such fact gets 1.0.
     """

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.answering.citations import SourceList, cite, make_source, renumber
-from assistant.answering.facts import covers, fact_kinds, wanted_kinds
+from assistant.facts import asks_person, covers, fact_kinds, names_person, role_words, wanted_kinds
 from assistant.answering.contacts import contacts_sentence, find_contacts, mentioned_places, region_fits_any
 from assistant.answering.freshness import notices_for
 from assistant.answering.llm import LLMClient, build_messages
@@ -40,6 +40,7 @@ SEARCH_DOCUMENTS = 5
 LLM_PASSAGES = 6
 PLACE_PENALTY = 0.7
 RESELECT_MARGIN = 0.15  # how far below the best statement one with the asked-for fact may score
+WHOLE_DOCUMENTS = 2  # the answer may quote any section of the best documents, not only the retrieved passages
 
 
 class AnswerHost(Protocol):
@@ -205,23 +206,47 @@ class AnswerEngine:
 
     def _extract(self, draft: _Draft) -> None:
         max_chars = self.settings.answer_max_chars
-        cands = candidates(draft.result.hits, max_chars)
+        cands = candidates(self._whole_documents(draft.result.hits), max_chars)
         selector = self.selector
-        ranked = selector.score(draft.resolved, cands)
+        weights = self.host.snapshot.lexical.term_weights(draft.resolved)
+        ranked = selector.score(draft.resolved, cands, weights=weights)
         chosen = selector.select(ranked, max_chars)
-        if chosen and not _covered(draft.question, chosen):
+        if chosen and not _covered(draft.question, chosen, self.analyzer, self._known_terms):
             # "Wie hoch …?" answered without an amount: try the best statements that have one.
             wanted = wanted_kinds(draft.question)
             best = ranked[0].score
             with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.score >= best - RESELECT_MARGIN]
             chosen = selector.select(with_fact, max_chars) if with_fact else []
-        if not chosen or not _covered(draft.question, chosen):
+        if not chosen or not _covered(draft.question, chosen, self.analyzer, self._known_terms):
             self._abstain(draft)
             return
         numbers = SourceList()
         parts = [cite(c.text, numbers.number_for(c.hit, c.passage)) for c in reading_order(chosen)]
         draft.text = " ".join(parts)
         draft.sources = numbers.sources
+
+    def _known_terms(self, terms: set[str]) -> set[str]:
+        return set(self.host.snapshot.lexical.known_terms(sorted(terms)))
+
+    def _whole_documents(self, hits: list[DocumentHit]) -> list[DocumentHit]:
+        """The hits with *all* sections of the best documents as passages (retrieved ones first).
+
+        Why: the fact is often in a section of the right document that retrieval did
+        not return ("Antragsfrist" below "Fördergegenstand"); a document has a handful
+        of sections, so reading all of them is cheap.  The draft's hits stay as they are.
+        """
+        snap = self.host.snapshot
+        out: list[DocumentHit] = []
+        for rank, hit in enumerate(hits):
+            if rank >= WHOLE_DOCUMENTS:
+                out.append(hit)
+                continue
+            have = {p.row for p in hit.passages}
+            extra = [
+                Passage(c.row, c.chunk, 0.0, 0.0, 0.0) for c in snap.document_chunks(hit.document.doc_id) if c.row not in have
+            ]
+            out.append(DocumentHit(hit.document, hit.score, [*hit.passages, *extra]))
+        return out
 
     def _abstain(self, draft: _Draft) -> None:
         draft.abstained = True
@@ -323,9 +348,67 @@ class AnswerEngine:
         return answer
 
 
-def _covered(question: str, chosen: list[Candidate]) -> bool:
+# Question words that say *which kind* of fact is asked, not what about: they are no topic evidence.
+# In a funding assistant "Wie hoch ist die Förderung?" is the plain amount question.
+_GENERIC = frozenset(
+    GermanAnalyzer().analyze(
+        "wie hoch viel viele wann lange bis ab groß aktuell aktuelle genau derzeit heute insgesamt jahr "
+        "beim vom zum zur im am ins förderung förderhöhe höhe betrag summe"
+    )
+)
+
+
+def _covered(
+    question: str,
+    chosen: list[Candidate],
+    analyzer: GermanAnalyzer | None = None,
+    known: Callable[[set[str]], set[str]] | None = None,
+) -> bool:
+    """Whether ``chosen`` answers what ``question`` asks; ``known`` keeps the terms the index knows."""
     context = " ".join(f"{c.hit.document.title} {' '.join(c.passage.chunk.heading_path)}" for c in chosen)
-    return covers(question, [c.text for c in chosen], context)
+    if not covers(question, [c.text for c in chosen], context):
+        return False
+    return _fact_on_topic(question, chosen, analyzer or GermanAnalyzer(), known)
+
+
+def _fact_on_topic(
+    question: str,
+    chosen: list[Candidate],
+    analyzer: GermanAnalyzer,
+    known: Callable[[set[str]], set[str]] | None = None,
+) -> bool:
+    """A "wie hoch/bis wann/wer leitet" answer needs a statement with that fact (an amount,
+    a date, a named person) *about what was asked*.
+
+    Why: "Wie hoch ist der Zinssatz beim StartGeld?" is otherwise "answered" by any
+    amount in the StartGeld document (the 125.000-Euro limit).  The statement carrying
+    the fact (or its heading) must share a question word that is not merely the
+    document's name (that one every sentence of the document is about) and not a
+    question word like "wie hoch".  Words the index does not know (typos, English)
+    are no evidence either way, and "studieren"/"Studierende" match by prefix.
+    """
+    wanted = wanted_kinds(question)
+    person = asks_person(question)
+    if not wanted and not person:
+        return True
+    # Role words ("Werkstattsprecherin") say a person is asked for, like "wie hoch" says an amount.
+    roles = set(analyzer.analyze(" ".join(role_words(question)))) if person else set()
+    q_terms = set(analyzer.analyze(question)) - _GENERIC - roles
+    if known is not None:
+        q_terms = known(q_terms)
+    for c in chosen:
+        if not (fact_kinds(c.text) & wanted or (person and names_person(c.text))):
+            continue
+        topic = q_terms - set(analyzer.analyze(c.hit.document.title))
+        own = set(analyzer.analyze(f"{c.text} {' '.join(c.passage.chunk.heading_path)}"))
+        if not topic or any(_same_word(t, o) for t in topic for o in own):
+            return True
+    return False
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal stems, or one a prefix of the other of at least 4 letters ("studi"/"studier")."""
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
 
 
 def _subject(sources: list[Source]) -> list[tuple[str, str]]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answering.facts import fact_boost, fact_tokens, wanted_kinds
+from assistant.facts import fact_boost, fact_tokens, wanted_kinds
 from assistant.answering.vector_cache import SentenceVectorCache
 from assistant.documents import split_sentences
 from assistant.embedding import Embedder
@@ -36,6 +36,7 @@ MAX_CANDIDATES = 32  # sentences embedded per question (about 20 ms each, then c
 MAX_SENTENCES = 4  # 3 → 4 raised the answer-hint rate on the eval set from 0.56 to 0.60
 SCORE_MARGIN = 0.2  # further sentences must score within this of the best one
 MIN_CHARS = 25
+REDUNDANT_COS = 0.95  # sentence vectors this similar say the same thing
 
 _MD_LIST = re.compile(r"^\s*(?:[-*+•▪◦‣–·]|\d{1,3}[.)]|\([a-z0-9]{1,3}\)|[a-z]\))\s+")
 _MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
@@ -87,8 +88,16 @@ def short_title(title: str) -> str:
     return title.strip()
 
 
-def _statements(text: str) -> list[str]:
+MAX_LABEL_CHARS = 60  # "**Sachsen**" above a list is its label, like an intro ending in ":"
+
+
+def _statements(text: str, max_chars: int | None = None) -> list[str]:
     """Cleaned statements of a passage: sentences, with a list intro ("…: ") merged with its items.
+
+    A short label line without a full stop ("Sachsen") followed by list items is an
+    intro too ("Sachsen: Landkreis Bautzen; Landkreis Görlitz.").  When the merged
+    list would be longer than ``max_chars``, its items stay separate statements
+    instead, so a long list can still be quoted item by item.
 
     Emphasis markup is removed *before* splitting: "am **30. Oktober 2013**" would
     otherwise look like a sentence end after "**30.".
@@ -98,16 +107,28 @@ def _statements(text: str) -> list[str]:
     i = 0
     while i < len(raws):
         text_i = clean_sentence(raws[i])
+        is_item = bool(_MD_LIST.match(raws[i]))
         i += 1
-        if text_i.endswith(":"):
+        label = (
+            not is_item
+            and 0 < len(text_i) <= MAX_LABEL_CHARS
+            and not _ENDS_SENTENCE.search(text_i)
+            and i < len(raws)
+            and bool(_MD_LIST.match(raws[i]))
+        )
+        if text_i.endswith(":") or label:
             items: list[str] = []
+            start = i
             while i < len(raws) and _MD_LIST.match(raws[i]):
                 item = clean_sentence(raws[i]).rstrip(".,;")
                 if item:
                     items.append(item)
                 i += 1
-            if items:
-                text_i = f"{text_i} {'; '.join(items)}."
+            merged = f"{text_i if text_i.endswith(':') else text_i + ':'} {'; '.join(items)}."
+            if items and (max_chars is None or len(merged) <= max_chars):
+                text_i = merged
+            else:
+                i = start  # too long: the items follow as statements of their own
         out.append(text_i)
     return out
 
@@ -131,8 +152,9 @@ def _is_fragment(text: str) -> bool:
     return text[0].islower() or text.endswith((",", ";", ":", "–", "-", "?"))
 
 
-def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int = MAX_DOCUMENTS) -> list[Candidate]:
+def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int | None = None) -> list[Candidate]:
     """Cleaned, de-duplicated statements of the top documents' passages that fit ``max_chars``."""
+    max_documents = MAX_DOCUMENTS if max_documents is None else max_documents
     out: list[Candidate] = []
     seen: set[str] = set()
     top = hits[0].score if hits else 0.0
@@ -140,7 +162,7 @@ def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int = MAX
         if rank and top > 0 and hit.score < 0.5 * top:
             break
         for passage in hit.passages:
-            for i, text in enumerate(_statements(passage.chunk.text)):
+            for i, text in enumerate(_statements(passage.chunk.text, max_chars - 8)):
                 key = text.casefold()
                 if not text or key in seen or len(text) > max_chars - 8 or _is_fragment(text):
                     continue
@@ -169,17 +191,31 @@ class SentenceSelector:
         question: str,
         cands: list[Candidate],
         qvec: np.ndarray | None = None,
-        limit: int = MAX_CANDIDATES,
+        limit: int | None = None,
+        weights: dict[str, float] | None = None,
     ) -> list[Candidate]:
-        """Fill in the scores; returns the (at most ``limit``) embedded candidates best first."""
+        """Fill in the scores; returns the (at most ``limit``) embedded candidates best first.
+
+        ``weights`` (term → idf, from the index) make rare question words count more in
+        the lexical share than frequent ones; without them every term weighs 1.
+        """
         if not cands:
             return []
+        limit = MAX_CANDIDATES if limit is None else limit
         q_terms = set(self.analyzer.analyze(question))
-        q_facts, wanted = fact_tokens(question), wanted_kinds(question)
+        weight = {t: weights.get(t, 1.0) if weights else 1.0 for t in q_terms}
+        q_facts, wanted = fact_tokens(question), wanted_kinds(question, ranking=True)
         top_doc = max(c.hit.score for c in cands) or 1.0
+        title_terms: dict[str, set[str]] = {}
         for c in cands:
             s_terms = set(self.analyzer.analyze(c.text + " " + " ".join(c.passage.chunk.heading_path[-1:])))
-            c.lexical = len(q_terms & s_terms) / len(q_terms) if q_terms else 0.0
+            # Words of the document's title do not tell its sentences apart: they are all about it.
+            doc = c.hit.document
+            if doc.doc_id not in title_terms:
+                title_terms[doc.doc_id] = set(self.analyzer.analyze(doc.title))
+            wanted_terms = (q_terms - title_terms[doc.doc_id]) or q_terms
+            denom = sum(weight[t] for t in wanted_terms)
+            c.lexical = sum(weight[t] for t in wanted_terms & s_terms) / denom if denom else 0.0
             c.facts = fact_boost(question, c.text, q_tokens=q_facts, wanted=wanted)
         # Only the most promising candidates are embedded (bounded latency on a cold cache).
         prior = sorted(
@@ -198,8 +234,9 @@ class SentenceSelector:
             c.score = W_DENSE * c.dense + W_LEXICAL * c.lexical + W_FACTS * c.facts + W_DOC * c.hit.score / top_doc
         return sorted(keep, key=lambda c: -c.score)
 
-    def select(self, ranked: list[Candidate], max_chars: int, max_sentences: int = MAX_SENTENCES) -> list[Candidate]:
+    def select(self, ranked: list[Candidate], max_chars: int, max_sentences: int | None = None) -> list[Candidate]:
         """Best non-redundant sentences whose cited text fits ``max_chars``; never cuts one."""
+        max_sentences = MAX_SENTENCES if max_sentences is None else max_sentences
         chosen: list[Candidate] = []
         used = 0
         best = ranked[0].score if ranked else 0.0
@@ -216,7 +253,7 @@ class SentenceSelector:
     def _redundant(self, c: Candidate, chosen: list[Candidate]) -> bool:
         terms = set(self.analyzer.analyze(c.text))
         for other in chosen:
-            if c.vector is not None and other.vector is not None and float(c.vector @ other.vector) > 0.95:
+            if c.vector is not None and other.vector is not None and float(c.vector @ other.vector) > REDUNDANT_COS:
                 return True
             o_terms = set(self.analyzer.analyze(other.text))
             if terms and o_terms and len(terms & o_terms) / len(terms | o_terms) > 0.6:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.answering.citations import CITATION
-from assistant.answering.facts import fact_boost, fact_kinds, fact_tokens, wanted_kinds
+from assistant.facts import fact_boost, fact_kinds, fact_tokens, wanted_kinds
 from assistant.answering.selection import clean_sentence
 from assistant.retrieval import Filters
 
@@ -127,7 +127,7 @@ def test_repeated_question_uses_the_sentence_vector_cache(answerer) -> None:
 
 
 def test_covers_needs_the_asked_for_fact() -> None:
-    from assistant.answering.facts import covers
+    from assistant.facts import covers
 
     assert covers("Wie hoch ist die Förderung?", ["Der Zuschuss beträgt bis zu 90 Prozent."])
     assert not covers("Wie hoch ist die Förderung?", ["Der Antrag wird beim BAFA gestellt."])
@@ -136,3 +136,71 @@ def test_covers_needs_the_asked_for_fact() -> None:
     assert not covers("Wie lautet die Telefonnummer des Büros?", ["Das Büro berät Kommunen."])
     long_description = "Wir sind ein Unternehmen aus Leipzig mit dreißig Leuten. " * 3 + "Wir wollen 2027 auf eine Messe."
     assert covers(long_description, ["Messeteilnahmen werden gefördert."])
+
+
+def test_covers_needs_the_numbers_and_districts_a_short_question_names() -> None:
+    from assistant.facts import covers
+
+    meeting = "Wann findet das 20. Expertentreffen statt?"
+    assert not covers(meeting, ["Das 19. Expertentreffen fand am 5. Mai 2025 statt."])
+    assert covers(meeting, ["Das 20. Expertentreffen findet am 4. Mai 2026 statt."])
+    # ... or in the cited section's title/heading ("Werkstatt 2").
+    assert covers("Werkstatt 2 Sprecher", ["Sprecher ist Prof. Dr. Anna Schmidt."], context="Werkstatt 2 – Innovation")
+    district = "Wie viel Geld hat der Landkreis Nordsachsen bekommen?"
+    assert not covers(district, ["Sachsen erhält bis zu 25,2 % der 14 Milliarden Euro."])
+    assert covers(district, ["Der Landkreis Nordsachsen erhielt bis heute 80 Millionen Euro."])
+
+
+def test_english_question_words_count_for_ranking_but_not_for_the_answer_checks() -> None:
+    assert wanted_kinds("What is the maximum funding rate of STARK?", ranking=True) == {"amount"}
+    assert wanted_kinds("By when must coal power end?", ranking=True) == {"date"}
+    assert wanted_kinds("What is the maximum funding rate of STARK?") == set()
+
+
+def test_a_list_under_a_label_is_one_statement_and_a_long_list_is_quoted_item_by_item() -> None:
+    from assistant.answering.selection import _statements
+
+    text = "**Sachsen**\n- Landkreis Bautzen\n- Landkreis Görlitz"
+    assert _statements(text) == ["Sachsen: Landkreis Bautzen; Landkreis Görlitz."]
+    long_list = "Die Felder sind:\n\n" + "\n".join(f"{i}. **Feld {i}** – " + "sehr lange Erklärung " * 8 for i in (1, 2, 3))
+    merged = _statements(long_list)
+    assert len(merged) == 1 and "Feld 3" in merged[0]
+    separate = _statements(long_list, max_chars=200)
+    assert separate[0] == "Die Felder sind:"  # a fragment, dropped later by candidates()
+    assert [s.split(" – ")[0] for s in separate[1:]] == ["Feld 1", "Feld 2", "Feld 3"]
+
+
+def _stated(text: str, title: str, heading: str = "") -> object:
+    """A stand-in for a chosen Candidate: only text, document title and heading matter here."""
+    from types import SimpleNamespace
+
+    chunk = SimpleNamespace(heading_path=(heading,) if heading else ())
+    return SimpleNamespace(text=text, hit=SimpleNamespace(document=SimpleNamespace(title=title)), passage=SimpleNamespace(chunk=chunk))
+
+
+def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
+    from assistant.answering.engine import _fact_on_topic
+    from assistant.lexical import GermanAnalyzer
+
+    analyzer = GermanAnalyzer()
+    title = "ERP-Gründerkredit – StartGeld"
+    limit = _stated("Finanziert werden Vorhaben mit höchstens 125.000 Euro.", title)
+    rate = _stated("Der Zinssatz beträgt derzeit 4,1 Prozent.", title)
+    question = "Wie hoch ist der Zinssatz beim ERP-Gründerkredit StartGeld?"
+    assert not _fact_on_topic(question, [limit], analyzer)  # an amount, but not the asked-for one
+    assert _fact_on_topic(question, [limit, rate], analyzer)
+    # The heading can say what the fact is about; the programme's own name is no evidence.
+    assert _fact_on_topic(question, [_stated("Derzeit 4,1 Prozent.", title, "Zinssatz")], analyzer)
+    assert _fact_on_topic("Wie hoch ist die Förderung beim StartGeld?", [limit], analyzer)  # nothing beyond the name
+    # Inflected forms match by prefix ("studieren" / "Studierenden").
+    study = _stated("Zum Wintersemester 2026/27 sollen die ersten Studierenden beginnen.", "Medizinische Universität Lausitz")
+    assert _fact_on_topic("Kann man in Cottbus bald Medizin studieren, und ab wann?", [study], analyzer)
+    # "Wer leitet …?" needs a named person in a statement about that unit.
+    lead = "Wer leitet das Referat Digitale Stadt?"
+    founded = _stated("Am 1. April 2019 wurde das Referat Digitale Stadt gegründet.", "Digitale Stadt Leipzig")
+    assert not _fact_on_topic(lead, [founded], analyzer)
+    head = _stated("Das Referat Digitale Stadt leitet Dr. Anna Schmidt.", "Digitale Stadt Leipzig")
+    assert _fact_on_topic(lead, [head], analyzer)
+    other = _stated("Sprecher der Werkstatt ist Prof. Dr. Michael Hübner.", "Werkstatt 2 – Innovation", "Werkstatt 2")
+    assert not _fact_on_topic("Wer ist Werkstattsprecher der Werkstatt Kunst und Kultur?", [other], analyzer)
+    assert _fact_on_topic("Werkstatt 2 Werkstattsprecher", [other], analyzer)

@@ -200,7 +200,7 @@ def test_bad_upload_requests(client: TestClient) -> None:
     r = _upload(client, [("a.md", b"# A\n\nText.")], stand="letzte Woche")
     assert (r.status_code, r.json()["code"]) == (422, "metadata_error")
     r = _upload(client, [(f"f{i}.md", b"# F\n\nText.") for i in range(12)])
-    assert (r.status_code, r.json()["code"]) == (400, "invalid_request")
+    assert (r.status_code, r.json()["code"]) == (422, "bad_upload") and "Höchstens 10 Dateien" in r.json()["message"]
     settings = client.app.state.settings
     assert not settings.upload_dir.exists() or list(settings.upload_dir.iterdir()) == []
 

@@ -5,6 +5,9 @@ Why: a sponsor asking "Wie hoch ist die Förderung?" wants the sentence with
 embeddings alone do not see numbers.  So the sentence scorer boosts sentences
 that contain the numbers the question names, or — when the question asks for an
 amount or a date — any amount or date at all.
+
+Pure text analysis with no dependencies, so it sits below both retrieval (its
+abstain confidence uses ``covers``) and answering.
 """
 
 from __future__ import annotations
@@ -49,6 +52,10 @@ _DATE_QUESTION = re.compile(
     r"\bbis\s+wann\b|\bwann\b|\bab\s+wann\b|\bfrist\w*\b|\bstichtag\w*\b|\bdeadline\b|\blaufzeit\b|\bwie\s+lange\b",
     re.IGNORECASE,
 )
+# English questions: only for ranking sentences (the answer checks in covers() stay German-only,
+# since English question words cannot be found in the German sources anyway).
+_AMOUNT_QUESTION_EN = re.compile(r"\bhow\s+(?:much|high)\b|\bmaximum\b|\bfunding\s+rate\b|\binterest\s+rate\b", re.I)
+_DATE_QUESTION_EN = re.compile(r"\bwhen\b|\bhow\s+long\b|\bdeadline\b", re.IGNORECASE)
 _MONTH_NUMBER = {
     m.lower(): i
     for i, names in enumerate(
@@ -115,12 +122,16 @@ def fact_kinds(text: str) -> set[str]:
     return kinds
 
 
-def wanted_kinds(question: str) -> set[str]:
-    """Kinds of facts the question asks for ("wie hoch" → amount, "bis wann" → date)."""
+def wanted_kinds(question: str, ranking: bool = False) -> set[str]:
+    """Kinds of facts the question asks for ("wie hoch" → amount, "bis wann" → date).
+
+    With ``ranking`` (sentence scoring only, not the answer checks) English question
+    words count too ("how much", "when").
+    """
     kinds: set[str] = set()
-    if _AMOUNT_QUESTION.search(question):
+    if _AMOUNT_QUESTION.search(question) or (ranking and _AMOUNT_QUESTION_EN.search(question)):
         kinds.add("amount")
-    if _DATE_QUESTION.search(question):
+    if _DATE_QUESTION.search(question) or (ranking and _DATE_QUESTION_EN.search(question)):
         kinds.add("date")
     return kinds
 
@@ -143,6 +154,29 @@ _CONTACT_FACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d /()-]{6,}\d")
 
 MAX_WORDS_FOR_YEAR_CHECK = 25
 
+# "Wer leitet …?", "Wer ist Werkstattsprecherin …?" ask for a person (checked in the engine's _fact_on_topic).
+_ROLE = r"\w*(?:leiter|sprecher|vorsitzende|geschäftsführer|ansprechpartner|sachbearbeiter)\w*"
+_PERSON_QUESTION = re.compile(rf"\bwer\s+(?:leitet|führt|koordiniert)\b|\b{_ROLE}\b", re.IGNORECASE)
+_ROLE_WORD = re.compile(rf"\b(?:{_ROLE}|leitet|führt|koordiniert)\b", re.IGNORECASE)
+# A person's name: after a title or form of address ("Prof. Dr. Anna Schmidt", "Frau Müller").
+_PERSON = re.compile(r"\b(?:Prof\.|Dr\.|Dipl\.|Herr|Frau|Minister\w*|Staatssekretär\w*)\s*(?:[\w.-]+\s+)?[A-ZÄÖÜ][a-zäöüß]+")
+# "im Landkreis Nordsachsen": a district the question is about.
+_DISTRICT = re.compile(r"\b(?:Landkreis(?:es)?|Kreis(?:es)?)\s+([A-ZÄÖÜ][\w-]+)")
+
+
+def asks_person(question: str) -> bool:
+    return bool(_PERSON_QUESTION.search(question))
+
+
+def names_person(text: str) -> bool:
+    return bool(_PERSON.search(text))
+
+
+def role_words(question: str) -> list[str]:
+    """The words that say a person is asked for ("Werkstattsprecherin", "leitet")."""
+    return [m.group() for m in _ROLE_WORD.finditer(question)]
+
+
 
 def covers(question: str, statements: list[str], context: str = "") -> bool:
     """Whether the chosen statements can answer a question that asks for a specific fact.
@@ -160,8 +194,16 @@ def covers(question: str, statements: list[str], context: str = "") -> bool:
     if wanted and not wanted & have:
         return False
     # A year in a short question asks about that year; in a project description it is a plan ("2027 starten").
-    years = set(_YEAR.findall(question)) if len(question.split()) <= MAX_WORDS_FOR_YEAR_CHECK else set()
+    short = len(question.split()) <= MAX_WORDS_FOR_YEAR_CHECK
+    years = set(_YEAR.findall(question)) if short else set()
     if years and not years <= set(_YEAR.findall(joined + " " + context)):
+        return False
+    # Likewise any number a short question names ("das 20. Expertentreffen", "KfW 208").
+    numbers = {_num(m.group()) for m in _NUMBER.finditer(question)} if short else set()
+    if numbers and not numbers <= {_num(m.group()) for m in _NUMBER.finditer(joined + " " + context)}:
+        return False
+    districts = _DISTRICT.findall(question) if short else []
+    if any(d.casefold() not in (joined + " " + context).casefold() for d in districts):
         return False
     if _CONTACT_QUESTION.search(question) and not _CONTACT_FACT.search(joined):
         return False
