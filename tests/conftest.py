@@ -111,20 +111,16 @@ def embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache") / "embedding-cache.sqlite"
 
 
+def settings_for(root: Path, embedding_cache: Path, **overrides) -> Settings:
+    """Settings for the knowledge base under ``root`` (corpus/ and index/), no .env."""
+    values = {"corpus_dir": root / "corpus", "index_dir": root / "index", "embedding_cache": embedding_cache}
+    return Settings(_env_file=None, **(values | overrides))
+
+
 @pytest.fixture
 def make_settings(tmp_path: Path, embedding_cache: Path):
-    """Settings for a fresh knowledge base under tmp_path (corpus/ and index/)."""
-
-    def make(**overrides) -> Settings:
-        values = {
-            "corpus_dir": tmp_path / "corpus",
-            "index_dir": tmp_path / "index",
-            "embedding_cache": embedding_cache,
-        }
-        values.update(overrides)
-        return Settings(_env_file=None, **values)
-
-    return make
+    """Settings for a fresh knowledge base under tmp_path; keyword overrides per test."""
+    return lambda **overrides: settings_for(tmp_path, embedding_cache, **overrides)
 
 
 @pytest.fixture

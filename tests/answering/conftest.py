@@ -13,7 +13,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.service import Assistant
-from tests.conftest import SMALL_CORPUS, write_tree
+from tests.conftest import SMALL_CORPUS, settings_for, write_tree
 
 TODAY = dt.date.today()
 OLD_STAND = (TODAY - dt.timedelta(days=3 * 365)).isoformat()
@@ -109,9 +109,7 @@ Das Büro im Landratsamt berät Projektträger in Thüringen zu Fördermitteln i
 def answer_index(tmp_path_factory: pytest.TempPathFactory, embedding_cache: Path, embedder) -> Path:
     """Directory with corpus/ and index/ of ANSWER_CORPUS, built once."""
     root = tmp_path_factory.mktemp("answering")
-    settings = Settings(
-        _env_file=None, corpus_dir=root / "corpus", index_dir=root / "index", embedding_cache=embedding_cache
-    )
+    settings = settings_for(root, embedding_cache)
     write_tree(settings.corpus_dir, ANSWER_CORPUS)
     report = Assistant(settings, embedder).index([settings.corpus_dir])
     assert not report.failed, report.failed
@@ -122,16 +120,7 @@ def answer_index(tmp_path_factory: pytest.TempPathFactory, embedding_cache: Path
 def answer_settings(answer_index: Path, embedding_cache: Path):
     """Settings over the shared answering index; keyword overrides (e.g. LLM URL) per test."""
 
-    def make(**overrides) -> Settings:
-        values = {
-            "corpus_dir": answer_index / "corpus",
-            "index_dir": answer_index / "index",
-            "embedding_cache": embedding_cache,
-        }
-        values.update(overrides)
-        return Settings(_env_file=None, **values)
-
-    return make
+    return lambda **overrides: settings_for(answer_index, embedding_cache, **overrides)
 
 
 @pytest.fixture
