@@ -194,7 +194,11 @@ def test_openapi_and_staff_page(client: TestClient) -> None:
                  "/api/jobs/{job_id}", "/api/feedback", "/api/stats", "/api/documents/{doc_id}", "/api/facets"):
         assert path in spec["paths"], path
     assert "multipart/form-data" in spec["paths"]["/api/documents"]["post"]["requestBody"]["content"]
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower() and "https://" not in docs.text.split("<body>")[0]  # nothing from a CDN
+    bundle = client.get("/docs-assets/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and len(bundle.content) > 100_000
     page = client.get("/")
     assert page.status_code == 200 and "Revierlotse" in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
