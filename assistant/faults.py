@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 ENV_POINTS = "REVIERLOTSE_TEST_PAUSE_AT"
 ENV_MARKER = "REVIERLOTSE_TEST_PAUSE_MARKER"
 ENV_SECONDS = "REVIERLOTSE_TEST_PAUSE_S"
-POINTS = ("embedding", "writing", "publish")
 
 
 def pause_at(point: str) -> None:

@@ -48,7 +48,6 @@ class Assistant:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings()
         self._embedder = self._with_query_cache(embedder) if embedder is not None else None
-        self._snapshot: Snapshot | None = None
         self._retriever: Retriever | None = None
         self._opened_for: str | None = None  # the CURRENT value the retriever was opened for
         self._lock = threading.Lock()

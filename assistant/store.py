@@ -19,7 +19,6 @@ import contextlib
 import datetime as dt
 import errno
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -172,14 +171,6 @@ def writer_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
         yield
     finally:
         fh.close()
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # --- reading a snapshot ------------------------------------------------------

@@ -24,10 +24,9 @@ from assistant.answering.freshness import notices_for
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
 from assistant.answering.selection import Candidate, SentenceSelector, candidates, reading_order, short_title
-from assistant.answering.vector_cache import SentenceVectorCache
 from assistant.config import Settings
 from assistant.conversation import Conversation, ConversationStore, FollowUpResolver, Turn
-from assistant.embedding import Embedder
+from assistant.embedding import Embedder, VectorLRU
 from assistant.errors import LLMError
 from assistant.lexical import GermanAnalyzer
 from assistant.retrieval import DocumentHit, Filters, Passage, SearchResult, facet_values
@@ -88,7 +87,7 @@ class AnswerEngine:
         self.host = host
         self.today = today
         self.analyzer = GermanAnalyzer()
-        self.vectors = SentenceVectorCache()
+        self.vectors = VectorLRU(20_000)  # answer sentences (one embedder per Assistant)
         self.resolver = FollowUpResolver()
 
     @property

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.facts import fact_boost, fact_tokens, wanted_kinds
-from assistant.answering.vector_cache import SentenceVectorCache
 from assistant.documents import split_sentences
-from assistant.embedding import Embedder
+from assistant.embedding import Embedder, VectorLRU
 from assistant.lexical import GermanAnalyzer
 from assistant.retrieval import DocumentHit, Passage
 
@@ -51,7 +50,6 @@ class Candidate:
     text: str  # cleaned sentence, shown in the answer
     hit: DocumentHit
     passage: Passage
-    doc_rank: int
     position: tuple[int, int]  # (chunk position, sentence index) for reading order
     score: float = 0.0
     dense: float = 0.0
@@ -169,14 +167,14 @@ def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int | Non
                 if len(text) < MIN_CHARS and not fact_tokens(text):
                     continue
                 seen.add(key)
-                out.append(Candidate(text, hit, passage, rank, (passage.chunk.position, i)))
+                out.append(Candidate(text, hit, passage, (passage.chunk.position, i)))
     return out
 
 
 class SentenceSelector:
     """Scores candidate sentences against a question and picks the answer sentences."""
 
-    def __init__(self, embedder: Embedder, cache: SentenceVectorCache, analyzer: GermanAnalyzer | None = None) -> None:
+    def __init__(self, embedder: Embedder, cache: VectorLRU, analyzer: GermanAnalyzer | None = None) -> None:
         self.embedder = embedder
         self.cache = cache
         self.analyzer = analyzer or GermanAnalyzer()
@@ -224,7 +222,7 @@ class SentenceSelector:
         keep = prior[:limit]
         if qvec is None:
             qvec = self.embedder.embed_queries([question])[0]
-        vectors = self.cache.passages(self.embedder, [self.embed_text(c) for c in keep])
+        vectors = self.cache.get_or_embed([self.embed_text(c) for c in keep], self.embedder.embed_passages, self.embedder.dim)
         cos = vectors @ qvec
         lo, hi = float(cos.min()), float(cos.max())
         span = max(hi - lo, 0.05)
