@@ -8,6 +8,7 @@ cores), so re-indexing an unchanged corpus must be a pure cache hit.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections import Counter
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding import Embedder
+from assistant.embedding import Embedder, VectorLRU
+
+log = logging.getLogger(__name__)
 
 
 def text_key(text: str) -> str:
@@ -99,3 +102,51 @@ def embed_passages_cached(
         if key in missing:
             out[i] = cached[key]
     return out
+
+
+class StatementVectors:
+    """Vectors of answer statements: memory first, then the persistent cache, then the model.
+
+    The indexer embeds every quotable statement into the persistent cache ahead of
+    time, so answering normally costs lookups only; a statement the index did not
+    prepare (another answer length configured, a cache that was deleted) is embedded
+    on demand and stored for the next time.  The persistent cache is an optimisation:
+    when it cannot be read or written, answers still work from the model.
+    """
+
+    def __init__(self, embedder: Embedder, cache_path: Path, memory_size: int = 20_000) -> None:
+        self.embedder = embedder
+        self.cache_path = cache_path
+        self._memory = VectorLRU(memory_size)
+        self._cache: EmbeddingCache | None = None
+        self._cache_failed = False
+        self._open_lock = threading.Lock()
+
+    def get(self, texts: list[str]) -> np.ndarray:
+        return self._memory.get_or_embed(texts, self._from_cache_or_model, self.embedder.dim)
+
+    def _from_cache_or_model(self, texts: list[str]) -> np.ndarray:
+        cache = self._persistent()
+        if cache is not None:
+            try:
+                return embed_passages_cached(self.embedder, cache, texts)
+            except (sqlite3.Error, OSError) as exc:
+                log.warning("embedding cache unusable for answer statements, using the model: %s", exc)
+                self._cache_failed = True
+        return self.embedder.embed_passages(texts)
+
+    def _persistent(self) -> EmbeddingCache | None:
+        with self._open_lock:
+            if self._cache is None and not self._cache_failed:
+                try:
+                    self._cache = EmbeddingCache(self.cache_path)
+                except (sqlite3.Error, OSError) as exc:
+                    log.warning("cannot open the embedding cache %s: %s", self.cache_path, exc)
+                    self._cache_failed = True
+            return None if self._cache_failed else self._cache
+
+    def close(self) -> None:
+        with self._open_lock:
+            if self._cache is not None:
+                self._cache.close()
+                self._cache = None

@@ -24,9 +24,10 @@ from assistant.documents import SUPPORTED_SUFFIXES, chunk_document, content_hash
 from assistant.documents.models import Chunk
 from assistant.embedding import Embedder
 from assistant.embedding_cache import EmbeddingCache, embed_passages_cached
-from assistant.errors import DocumentError, DocumentNotFound, IndexMissing, UnsupportedFileType
+from assistant.errors import DocumentError, DocumentNotFound, EmbedderError, IndexMissing, UnsupportedFileType
 from assistant.faults import pause_at
 from assistant.lexical import LexicalIndex
+from assistant.statements import PROJECT_EVIDENCE_CHARS, quotable_statements, statement_embed_text
 from assistant.store import (
     DocumentRecord,
     Snapshot,
@@ -83,6 +84,8 @@ class Progress:
     def file_done(self, path: Path) -> None: ...
     def chunks_total(self, n: int) -> None: ...
     def chunks_done(self, n: int) -> None: ...
+    def statements_total(self, n: int) -> None: ...
+    def statements_done(self, n: int) -> None: ...
 
 
 @dataclass
@@ -165,6 +168,8 @@ def run_index(
         generation = previous.name if previous else None
         if changed:
             generation = _publish(settings, embedder, entries, progress)
+        if settings.index_statements:  # also on a no-op run: an index built before they existed gets them
+            _embed_statements(settings, embedder, list(entries.values()), progress)
         total_chunks = sum(len(e.chunks) for e in entries.values())
         if previous:
             previous.close()
@@ -279,6 +284,38 @@ def _publish(settings: Settings, embedder: Embedder, entries: dict[str, _Entry],
     collect_garbage(settings.index_dir)
     log.info("published %s: %d documents, %d chunks", name, len(ordered), len(chunks))
     return name
+
+
+def _embed_statements(settings: Settings, embedder: Embedder, entries: list[_Entry], progress: Progress) -> None:
+    """Put the vector of every quotable answer statement into the embedding cache.
+
+    Why at index time: an answer scores up to ~30 statements of the best documents
+    densely; embedding them on demand made a first-time ask cost 0.2–0.7 s of model
+    time, a lookup costs microseconds.  Runs after the switch, so new documents are
+    searchable at once; a failure here costs only answer speed, never the index.
+    On an unchanged corpus this is a cache lookup of every statement (~0.3 s for
+    the shipped corpus).
+    """
+    budgets = sorted({settings.answer_max_chars, PROJECT_EVIDENCE_CHARS})
+    texts = sorted(
+        {
+            statement_embed_text(e.record.title, chunk.heading_path, statement)
+            for e in entries
+            for chunk in e.chunks
+            for budget in budgets
+            for _, statement in quotable_statements(chunk.text, budget)
+        }
+    )
+    progress.statements_total(len(texts))
+    cache = EmbeddingCache(settings.embedding_cache_path)
+    try:
+        embed_passages_cached(
+            embedder, cache, texts, batch_size=settings.embed_batch_size, on_progress=progress.statements_done
+        )
+    except EmbedderError as exc:
+        log.warning("answer statements not prepared (answers embed them on demand): %s", exc.message)
+    finally:
+        cache.close()
 
 
 def remove_documents(settings: Settings, embedder: Embedder, doc_ids: list[str], wait_s: float = 0.0) -> IndexReport:

@@ -12,6 +12,7 @@ of the automatically chosen index against exact search; plus BM25 latency.
 from __future__ import annotations
 
 import argparse
+from functools import partial
 import resource
 import shutil
 import statistics
@@ -76,7 +77,7 @@ def run(n: int, queries: int, workdir: Path) -> None:
     index_dir.mkdir(parents=True)
     t0 = time.perf_counter()
     write_snapshot_files(building, documents=docs, chunks=chunks,
-                         vector_index_path_writer=lambda p: save_vector_index(index, p), lexical=lexical,
+                         vector_index_path_writer=partial(save_vector_index, index), lexical=lexical,
                          manifest_extra={"generation": "gen-000001", "embedder": "synthetic", "dim": DIM,
                                          "vector_index": info.__dict__})
     publish_generation(index_dir, building, "gen-000001")

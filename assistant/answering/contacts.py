@@ -12,10 +12,10 @@ import re
 from typing import Protocol
 
 from assistant.answering.models import Contact
-from assistant.answering.selection import short_title
 from assistant.errors import RevierlotseError
 from assistant.lexical import fold_umlauts
 from assistant.retrieval import DocumentHit, Filters, SearchResult
+from assistant.statements import short_title
 from assistant.store import DocumentRecord
 
 

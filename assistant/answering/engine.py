@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import uuid
 
 import numpy as np
@@ -23,13 +24,15 @@ from assistant.answering.contacts import contacts_sentence, find_contacts, menti
 from assistant.answering.freshness import notices_for
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
-from assistant.answering.selection import Candidate, SentenceSelector, candidates, reading_order, short_title
+from assistant.answering.selection import Candidate, SentenceSelector, candidates, reading_order
 from assistant.config import Settings
 from assistant.conversation import Conversation, ConversationStore, FollowUpResolver, Turn
-from assistant.embedding import Embedder, VectorLRU
+from assistant.embedding import Embedder
+from assistant.embedding_cache import StatementVectors
 from assistant.errors import LLMError
 from assistant.lexical import GermanAnalyzer
 from assistant.retrieval import DocumentHit, Filters, Passage, SearchResult, facet_values
+from assistant.statements import short_title
 from assistant.store import Snapshot
 from assistant.usage import UsageLog
 
@@ -87,7 +90,8 @@ class AnswerEngine:
         self.host = host
         self.today = today
         self.analyzer = GermanAnalyzer()
-        self.vectors = VectorLRU(20_000)  # answer sentences (one embedder per Assistant)
+        self._statements: StatementVectors | None = None
+        self._statements_lock = threading.Lock()
         self.resolver = FollowUpResolver()
 
     @property
@@ -96,7 +100,16 @@ class AnswerEngine:
 
     @property
     def selector(self) -> SentenceSelector:
-        return SentenceSelector(self.host.embedder, self.vectors, self.analyzer)
+        return SentenceSelector(self.host.embedder, self.statement_vectors, self.analyzer)
+
+    @property
+    def statement_vectors(self) -> StatementVectors:
+        """Answer-statement vectors, mostly precomputed by the indexer (one store per embedder)."""
+        embedder = self.host.embedder
+        with self._statements_lock:
+            if self._statements is None or self._statements.embedder is not embedder:
+                self._statements = StatementVectors(embedder, self.settings.embedding_cache_path)
+            return self._statements
 
     def llm(self) -> LLMClient | None:
         s = self.settings

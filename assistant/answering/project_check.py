@@ -29,10 +29,11 @@ from typing import Literal
 from assistant.answering.contacts import Searcher, _fold
 from assistant.answering.freshness import document_notices
 from assistant.answering.models import Evidence, Match, ProjectCheck
-from assistant.answering.selection import SentenceSelector, candidates, clean_sentence, short_title
+from assistant.answering.selection import SentenceSelector, candidates
 from assistant.documents import split_sentences
 from assistant.errors import EmptyQuery
 from assistant.retrieval import DocumentHit
+from assistant.statements import PROJECT_EVIDENCE_CHARS, clean_sentence, short_title
 from assistant.store import DocumentRecord
 
 Merge = Literal["whole", "max", "mean", "mix"]
@@ -168,7 +169,7 @@ class ProjectChecker:
             hit = entry.hits.get(qi) or entry.hits.get(0)
             if hit is None:
                 continue
-            cands = candidates([hit], 400)
+            cands = candidates([hit], PROJECT_EVIDENCE_CHARS)
             ranked = self.selector.score(queries[qi], cands, limit=10)
             for c in ranked:
                 if c.text not in seen:

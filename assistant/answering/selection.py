@@ -18,31 +18,23 @@ skipped, and the answer takes the best non-redundant sentences that fit.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.embedding import Embedder
+from assistant.embedding_cache import StatementVectors
 from assistant.facts import fact_boost, fact_tokens, wanted_kinds
-from assistant.documents import split_sentences
-from assistant.embedding import Embedder, VectorLRU
 from assistant.lexical import GermanAnalyzer
 from assistant.retrieval import DocumentHit, Passage
+from assistant.statements import quotable_statements, statement_embed_text
 
 W_DENSE, W_LEXICAL, W_FACTS, W_DOC = 0.45, 0.25, 0.2, 0.3
 MAX_DOCUMENTS = 3
-MAX_CANDIDATES = 32  # sentences embedded per question (about 20 ms each, then cached)
+MAX_CANDIDATES = 32  # sentences scored densely per question (precomputed at index time; ~20 ms each if not)
 MAX_SENTENCES = 4  # 3 → 4 raised the answer-hint rate on the eval set from 0.56 to 0.60
 SCORE_MARGIN = 0.2  # further sentences must score within this of the best one
-MIN_CHARS = 25
 REDUNDANT_COS = 0.95  # sentence vectors this similar say the same thing
-
-_MD_LIST = re.compile(r"^\s*(?:[-*+•▪◦‣–·]|\d{1,3}[.)]|\([a-z0-9]{1,3}\)|[a-z]\))\s+")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|`)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
-_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
-_SPACES = re.compile(r"\s+")
-_ENDS_SENTENCE = re.compile(r"[.!?…:\"“”)]$")
 
 
 @dataclass
@@ -57,101 +49,13 @@ class Candidate:
     facts: float = 0.0
     vector: np.ndarray | None = None
 
-
-def clean_sentence(raw: str) -> str:
-    """Markdown-free single-line sentence ('- **bis zu 90 Prozent**' → 'bis zu 90 Prozent')."""
-    text = raw.strip()
-    if text.startswith("#") or _TABLE_RULE.match(text):
-        return ""
-    if text.startswith("|"):
-        cells = [c.strip() for c in text.strip("|").split("|") if c.strip()]
-        text = " – ".join(cells)
-    text = _MD_LIST.sub("", text)
-    text = _MD_LINK.sub(r"\1", text)
-    text = _MD_EMPHASIS.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
-    if text and not _ENDS_SENTENCE.search(text) and len(text) > 40:
-        text += "."  # list items read as statements
-    return text
-
-
-def short_title(title: str) -> str:
-    """'STARK – Stärkung der …' → 'STARK'; context for sentence embeddings and follow-ups."""
-    title = re.sub(r"\s*\([^)]*\)", "", title).strip() or title
-    for sep in (" – ", " - ", ": "):
-        if sep in title:
-            head = title.split(sep, 1)[0].strip()
-            if len(head) >= 3:
-                return head
-    return title.strip()
-
-
-MAX_LABEL_CHARS = 60  # "**Sachsen**" above a list is its label, like an intro ending in ":"
-
-
-def _statements(text: str, max_chars: int | None = None) -> list[str]:
-    """Cleaned statements of a passage: sentences, with a list intro ("…: ") merged with its items.
-
-    A short label line without a full stop ("Sachsen") followed by list items is an
-    intro too ("Sachsen: Landkreis Bautzen; Landkreis Görlitz.").  When the merged
-    list would be longer than ``max_chars``, its items stay separate statements
-    instead, so a long list can still be quoted item by item.
-
-    Emphasis markup is removed *before* splitting: "am **30. Oktober 2013**" would
-    otherwise look like a sentence end after "**30.".
-    """
-    raws = _rejoin(split_sentences(_MD_EMPHASIS.sub("", text)))
-    out: list[str] = []
-    i = 0
-    while i < len(raws):
-        text_i = clean_sentence(raws[i])
-        is_item = bool(_MD_LIST.match(raws[i]))
-        i += 1
-        label = (
-            not is_item
-            and 0 < len(text_i) <= MAX_LABEL_CHARS
-            and not _ENDS_SENTENCE.search(text_i)
-            and i < len(raws)
-            and bool(_MD_LIST.match(raws[i]))
-        )
-        if text_i.endswith(":") or label:
-            items: list[str] = []
-            start = i
-            while i < len(raws) and _MD_LIST.match(raws[i]):
-                item = clean_sentence(raws[i]).rstrip(".,;")
-                if item:
-                    items.append(item)
-                i += 1
-            merged = f"{text_i if text_i.endswith(':') else text_i + ':'} {'; '.join(items)}."
-            if items and (max_chars is None or len(merged) <= max_chars):
-                text_i = merged
-            else:
-                i = start  # too long: the items follow as statements of their own
-        out.append(text_i)
-    return out
-
-
-_HYPHEN_TITLE = re.compile(r"\b[A-ZÄÖÜ][a-zäöü]{1,5}\.-[A-ZÄÖÜ][a-zäöü]{1,5}\.$")  # "Dr.-Ing.", "Dipl.-Kfm."
-
-
-def _rejoin(raws: list[str]) -> list[str]:
-    """Undo splits after hyphenated academic titles ("Prof. Dr.-Ing. | Michael Hübner")."""
-    out: list[str] = []
-    for raw in raws:
-        if out and _HYPHEN_TITLE.search(out[-1]):
-            out[-1] = f"{out[-1]} {raw}"
-        else:
-            out.append(raw)
-    return out
-
-
-def _is_fragment(text: str) -> bool:
-    """List items, cut-off pieces ("der Aufbau eines …,") and questions (FAQ headings) are not statements."""
-    return text[0].islower() or text.endswith((",", ";", ":", "–", "-", "?"))
+    @property
+    def embed_text(self) -> str:
+        return statement_embed_text(self.hit.document.title, self.passage.chunk.heading_path, self.text)
 
 
 def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int | None = None) -> list[Candidate]:
-    """Cleaned, de-duplicated statements of the top documents' passages that fit ``max_chars``."""
+    """Quotable, de-duplicated statements of the top documents' passages that fit ``max_chars``."""
     max_documents = MAX_DOCUMENTS if max_documents is None else max_documents
     out: list[Candidate] = []
     seen: set[str] = set()
@@ -160,29 +64,21 @@ def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int | Non
         if rank and top > 0 and hit.score < 0.5 * top:
             break
         for passage in hit.passages:
-            for i, text in enumerate(_statements(passage.chunk.text, max_chars - 8)):
+            for i, text in quotable_statements(passage.chunk.text, max_chars):
                 key = text.casefold()
-                if not text or key in seen or len(text) > max_chars - 8 or _is_fragment(text):
-                    continue
-                if len(text) < MIN_CHARS and not fact_tokens(text):
-                    continue
-                seen.add(key)
-                out.append(Candidate(text, hit, passage, (passage.chunk.position, i)))
+                if key not in seen:
+                    seen.add(key)
+                    out.append(Candidate(text, hit, passage, (passage.chunk.position, i)))
     return out
 
 
 class SentenceSelector:
     """Scores candidate sentences against a question and picks the answer sentences."""
 
-    def __init__(self, embedder: Embedder, cache: VectorLRU, analyzer: GermanAnalyzer | None = None) -> None:
+    def __init__(self, embedder: Embedder, statements: StatementVectors, analyzer: GermanAnalyzer | None = None) -> None:
         self.embedder = embedder
-        self.cache = cache
+        self.statements = statements
         self.analyzer = analyzer or GermanAnalyzer()
-
-    def embed_text(self, c: Candidate) -> str:
-        heading = " › ".join(c.passage.chunk.heading_path[-1:])
-        prefix = short_title(c.hit.document.title)
-        return f"{prefix} – {heading}: {c.text}" if heading else f"{prefix}: {c.text}"
 
     def score(
         self,
@@ -222,7 +118,7 @@ class SentenceSelector:
         keep = prior[:limit]
         if qvec is None:
             qvec = self.embedder.embed_queries([question])[0]
-        vectors = self.cache.get_or_embed([self.embed_text(c) for c in keep], self.embedder.embed_passages, self.embedder.dim)
+        vectors = self.statements.get([c.embed_text for c in keep])
         cos = vectors @ qvec
         lo, hi = float(cos.min()), float(cos.max())
         span = max(hi - lo, 0.05)

@@ -19,12 +19,13 @@ from assistant.retrieval import Filters, SearchResult
 from assistant.store import current_generation
 
 class _RichProgress(IndexProgress):
-    """Two bars: files read, chunks embedded."""
+    """Three bars: files read, chunks embedded, answer sentences prepared."""
 
     def __init__(self, progress: Progress) -> None:
         self._p = progress
         self._files = progress.add_task("Dateien", total=None)
         self._chunks = progress.add_task("Abschnitte einbetten", total=None, visible=False)
+        self._statements = progress.add_task("Antwortsätze vorbereiten", total=None, visible=False)
 
     def files_total(self, n: int) -> None:
         self._p.update(self._files, total=n)
@@ -37,6 +38,12 @@ class _RichProgress(IndexProgress):
 
     def chunks_done(self, n: int) -> None:
         self._p.advance(self._chunks, n)
+
+    def statements_total(self, n: int) -> None:
+        self._p.update(self._statements, total=n, visible=True)
+
+    def statements_done(self, n: int) -> None:
+        self._p.advance(self._statements, n)
 
 
 def _print_report(report: IndexReport) -> None:

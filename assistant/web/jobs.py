@@ -36,6 +36,8 @@ class Job:
     files_total: int | None = None
     chunks_done: int = 0
     chunks_total: int | None = None
+    statements_done: int = 0
+    statements_total: int | None = None
     started_at: str = field(default_factory=_now)
     finished_at: str | None = None
     report: IndexReport | None = None
@@ -57,6 +59,12 @@ class _JobProgress(Progress):
 
     def chunks_done(self, n: int) -> None:
         self.job.chunks_done += n
+
+    def statements_total(self, n: int) -> None:
+        self.job.statements_total = n
+
+    def statements_done(self, n: int) -> None:
+        self.job.statements_done += n
 
 
 class JobRunner:

@@ -358,6 +358,8 @@ class JobOut(BaseModel):
     files_total: int | None
     chunks_done: int
     chunks_total: int | None
+    statements_done: int = Field(0, description="Answer sentences prepared after the switch (speeds up answers).")
+    statements_total: int | None = None
     started_at: str
     finished_at: str | None
     report: IndexReportOut | None = None
@@ -369,6 +371,7 @@ class JobOut(BaseModel):
         return cls(
             job_id=job.job_id, kind=job.kind, state=job.state, files_done=job.files_done,
             files_total=job.files_total, chunks_done=job.chunks_done, chunks_total=job.chunks_total,
+            statements_done=job.statements_done, statements_total=job.statements_total,
             started_at=job.started_at, finished_at=job.finished_at,
             report=IndexReportOut.of(job.report) if job.report else None,
             error=ErrorOut(**job.error) if job.error else None,

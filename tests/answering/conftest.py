@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
 from assistant.service import Assistant
 from tests.conftest import SMALL_CORPUS, settings_for, write_tree
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from assistant.answering.citations import CITATION
+from assistant.answering.selection import candidates
+from assistant.embedding_cache import StatementVectors
 from assistant.facts import fact_boost, fact_kinds, fact_tokens, wanted_kinds
-from assistant.answering.selection import clean_sentence
 from assistant.retrieval import Filters
+from assistant.statements import clean_sentence
+from assistant.statements import statements as chunk_statements
 
 
 def statements(text: str) -> list[tuple[str, list[int]]]:
@@ -118,12 +123,49 @@ def test_filters_restrict_the_answer_and_usage_is_logged(answerer) -> None:
     assert answerer.usage_stats().total_queries == before + 1
 
 
-def test_repeated_question_uses_the_sentence_vector_cache(answerer) -> None:
-    answerer.ask("Wie hoch ist die Förderung bei STARK?")
-    cached, hits = len(answerer.answers.vectors), answerer.answers.vectors.hits
-    answerer.ask("Wie hoch ist die Förderung bei STARK?")
-    assert len(answerer.answers.vectors) == cached  # nothing new was embedded
-    assert answerer.answers.vectors.hits > hits
+class _CountingEmbedder:
+    """The real model, counting how many passages it was asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.embedded: list[str] = []
+
+    def embed_passages(self, texts: list[str]):
+        self.embedded += texts
+        return self.inner.embed_passages(texts)
+
+
+def test_answer_statements_are_embedded_at_index_time(answerer) -> None:
+    """After indexing, scoring every candidate of an answer needs no model call at all."""
+    counting = _CountingEmbedder(answerer.embedder)
+    vectors = StatementVectors(counting, answerer.settings.embedding_cache_path)
+    result = answerer.search("Wie hoch ist die Förderung bei STARK?", k=5)
+    cands = candidates(answerer.answers._whole_documents(result.hits), answerer.settings.answer_max_chars)
+    assert len(cands) >= 3
+    got = vectors.get([c.embed_text for c in cands])
+    assert counting.embedded == []
+    assert got.shape == (len(cands), answerer.embedder.dim)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-3)
+
+
+def test_a_statement_the_index_did_not_prepare_is_embedded_once_and_kept(answerer, tmp_path) -> None:
+    text = f"STARK – Neu: Ein Satz, den es beim Indexieren nicht gab ({tmp_path.name})."
+    first = _CountingEmbedder(answerer.embedder)
+    vectors = StatementVectors(first, answerer.settings.embedding_cache_path)
+    vectors.get([text, text])
+    vectors.get([text])
+    assert first.embedded == [text]  # duplicates and repeats cost one embedding
+    later = _CountingEmbedder(answerer.embedder)  # e.g. after a server restart
+    StatementVectors(later, answerer.settings.embedding_cache_path).get([text])
+    assert later.embedded == []
+
+
+def test_an_unusable_embedding_cache_only_costs_speed(answerer, tmp_path) -> None:
+    (tmp_path / "cache-is-a-folder").mkdir()
+    counting = _CountingEmbedder(answerer.embedder)
+    vectors = StatementVectors(counting, tmp_path / "cache-is-a-folder")
+    got = vectors.get(["STARK: Die Förderquote beträgt bis zu 90 Prozent."])
+    assert got.shape == (1, answerer.embedder.dim) and len(counting.embedded) == 1
 
 
 def test_covers_needs_the_asked_for_fact() -> None:
@@ -158,14 +200,12 @@ def test_english_question_words_count_for_ranking_but_not_for_the_answer_checks(
 
 
 def test_a_list_under_a_label_is_one_statement_and_a_long_list_is_quoted_item_by_item() -> None:
-    from assistant.answering.selection import _statements
-
     text = "**Sachsen**\n- Landkreis Bautzen\n- Landkreis Görlitz"
-    assert _statements(text) == ["Sachsen: Landkreis Bautzen; Landkreis Görlitz."]
+    assert chunk_statements(text) == ["Sachsen: Landkreis Bautzen; Landkreis Görlitz."]
     long_list = "Die Felder sind:\n\n" + "\n".join(f"{i}. **Feld {i}** – " + "sehr lange Erklärung " * 8 for i in (1, 2, 3))
-    merged = _statements(long_list)
+    merged = chunk_statements(long_list)
     assert len(merged) == 1 and "Feld 3" in merged[0]
-    separate = _statements(long_list, max_chars=200)
+    separate = chunk_statements(long_list, max_chars=200)
     assert separate[0] == "Die Felder sind:"  # a fragment, dropped later by candidates()
     assert [s.split(" – ")[0] for s in separate[1:]] == ["Feld 1", "Feld 2", "Feld 3"]
 
