@@ -24,7 +24,14 @@ from assistant.answering.contacts import contacts_sentence, find_contacts, menti
 from assistant.answering.freshness import notices_for
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
-from assistant.answering.selection import Candidate, SentenceSelector, candidates, reading_order
+from assistant.answering.selection import (
+    Candidate,
+    SentenceSelector,
+    candidates,
+    document_labels,
+    labelled_text,
+    reading_order,
+)
 from assistant.config import Settings
 from assistant.conversation import Conversation, ConversationStore, FollowUpResolver, Turn
 from assistant.embedding import Embedder
@@ -222,19 +229,21 @@ class AnswerEngine:
         selector = self.selector
         weights = self.host.snapshot.lexical.term_weights(draft.resolved)
         ranked = selector.score(draft.resolved, cands, weights=weights)
-        chosen = selector.select(ranked, max_chars)
+        labels = document_labels(draft.question, draft.result.hits, self.analyzer)
+        chosen = selector.select(ranked, max_chars, labels=labels)
         if chosen and not _covered(draft.question, chosen, self.analyzer, self._known_terms):
             # "Wie hoch …?" answered without an amount: try the best statements that have one.
             wanted = wanted_kinds(draft.question)
             best = ranked[0].score
             with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.score >= best - RESELECT_MARGIN]
-            chosen = selector.select(with_fact, max_chars) if with_fact else []
+            chosen = selector.select(with_fact, max_chars, labels=labels) if with_fact else []
         if not chosen or not _covered(draft.question, chosen, self.analyzer, self._known_terms):
             self._abstain(draft)
             return
         numbers = SourceList()
-        parts = [cite(c.text, numbers.number_for(c.hit, c.passage)) for c in reading_order(chosen)]
-        draft.text = " ".join(parts)
+        ordered = reading_order(chosen)
+        cited = [cite(c.text, numbers.number_for(c.hit, c.passage)) for c in ordered]
+        draft.text = labelled_text(ordered, cited, labels, self.analyzer)
         draft.sources = numbers.sources
 
     def _known_terms(self, terms: set[str]) -> set[str]:
@@ -365,7 +374,7 @@ class AnswerEngine:
 _GENERIC = frozenset(
     GermanAnalyzer().analyze(
         "wie hoch viel viele wann lange bis ab groß aktuell aktuelle genau derzeit heute insgesamt jahr "
-        "beim vom zum zur im am ins förderung förderhöhe höhe betrag summe"
+        "beim vom zum zur im am ins förderung förderhöhe förderquote fördersatz quote höhe betrag summe"
     )
 )
 

@@ -19,6 +19,7 @@ from assistant.errors import RevierlotseError
 
 _SPACE = re.compile(r"\s+")
 _CITATION = re.compile(r"\s?\[\d{1,3}\]")
+_PERCENT_SIGN = re.compile(r"\s*%")
 
 
 class _Asks(Protocol):
@@ -26,9 +27,11 @@ class _Asks(Protocol):
 
 
 def normalise(text: str) -> str:
-    """Casefolded, NFKC, citations removed, whitespace collapsed (also '\u00a0' and line breaks)."""
+    """Casefolded, NFKC, citations removed, whitespace collapsed (also '\u00a0' and line breaks),
+    and "%" spelled "Prozent": "90 %" and "90 Prozent" state the same fact."""
     text = unicodedata.normalize("NFKC", text)
     text = _CITATION.sub("", text)
+    text = _PERCENT_SIGN.sub(" Prozent", text)
     return _SPACE.sub(" ", text).strip().casefold()
 
 

@@ -73,3 +73,5 @@ def test_answer_metrics(answerer) -> None:
     assert m["answer_hint_rate"] == 1.0
     assert m["answerable"] == 2 and m["unanswerable"] == 1
     assert normalise("Bis zu 90\u00a0Prozent [1].") == "bis zu 90 prozent."
+    assert normalise("Der Bund trägt bis zu 90 % [2].") == normalise("Der Bund trägt bis zu 90 Prozent.")
+    assert normalise("90%") == "90 prozent"

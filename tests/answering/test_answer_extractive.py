@@ -20,8 +20,12 @@ def statements(text: str) -> list[tuple[str, list[int]]]:
     body = text.split("\n\n")[0]
     out = []
     for m in re.finditer(r"(.+?)((?:\s?\[\d+\])+)([.!?]?)(?=\s|$)", body):
-        out.append(((m.group(1) + m.group(3)).strip(), [int(n) for n in re.findall(r"\d+", m.group(2))]))
+        statement = _LABEL.sub("", (m.group(1) + m.group(3)).strip())
+        out.append((statement, [int(n) for n in re.findall(r"\d+", m.group(2))]))
     return out
+
+
+_LABEL = re.compile(r"^„.*?“: ")  # the document name put before a document's first statement
 
 
 # --- facts ------------------------------------------------------------------------------
@@ -244,3 +248,38 @@ def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
     other = _stated("Sprecher der Werkstatt ist Prof. Dr. Michael Hübner.", "Werkstatt 2 – Innovation", "Werkstatt 2")
     assert not _fact_on_topic("Wer ist Werkstattsprecher der Werkstatt Kunst und Kultur?", [other], analyzer)
     assert _fact_on_topic("Werkstatt 2 Werkstattsprecher", [other], analyzer)
+
+
+def test_statements_are_labelled_with_their_document_unless_it_is_named() -> None:
+    from assistant.answering.selection import Candidate, document_labels, labelled_text
+    from assistant.documents.metadata import DocumentMetadata
+    from assistant.documents.models import Chunk
+    from assistant.lexical import GermanAnalyzer
+    from assistant.retrieval import DocumentHit, Passage
+    from assistant.store import DocumentRecord
+
+    analyzer = GermanAnalyzer()
+
+    def hit(doc_id: str, title: str) -> DocumentHit:
+        record = DocumentRecord(doc_id, f"{doc_id}.md", title, DocumentMetadata(type="foerderprogramm"), "0" * 64,
+                                "markdown", [], 1)
+        chunk = Chunk(f"{doc_id}#0", doc_id, 0, "Text.", "Text.")
+        return DocumentHit(record, 1.0, [Passage(0, chunk, 1.0, 1.0, 0.0)])
+
+    kfw = hit("kfw", "KfW-Investitionskredite für kommunale Infrastruktur (IKK 208)")
+    stark = hit("stark", "STARK – Stärkung der Transformationsdynamik und Aufbruch in den Revieren und an den Standorten")
+    labels = document_labels("Wohin mit unserer Schulsanierung?", [kfw, stark], analyzer)
+    assert labels == {"kfw": "KfW-Investitionskredite für kommunale Infrastruktur (IKK 208)", "stark": "STARK"}
+    assert document_labels("Wie hoch ist die Förderquote bei STARK?", [stark], analyzer) == {}
+
+    plain = Candidate("Die KfW bietet Kommunen langfristige Kredite.", kfw, kfw.passages[0], (0, 0))
+    second = Candidate("Der Zins ist fest.", kfw, kfw.passages[0], (0, 1))
+    named = Candidate("STARK fördert Vorhaben in den Revieren.", stark, stark.passages[0], (0, 0))
+    text = labelled_text(
+        [plain, second, named], ["Die KfW bietet Kommunen langfristige Kredite [1].", "Der Zins ist fest [1].",
+                                 "STARK fördert Vorhaben in den Revieren [2]."], labels, analyzer
+    )
+    assert text == (
+        "„KfW-Investitionskredite für kommunale Infrastruktur (IKK 208)“: Die KfW bietet Kommunen langfristige "
+        "Kredite [1]. Der Zins ist fest [1]. STARK fördert Vorhaben in den Revieren [2]."
+    )
