@@ -40,8 +40,8 @@ def clean_sentence(raw: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_EMPHASIS.sub("", text)
     text = _SPACES.sub(" ", text).strip()
-    if text and not _ENDS_SENTENCE.search(text) and len(text) > 40:
-        text += "."  # list items read as statements
+    if text and not _ENDS_SENTENCE.search(text) and not text.endswith((",", ";")) and len(text) > 40:
+        text += "."  # list items read as statements; one ending in "," stays a fragment
     return text
 
 
@@ -89,13 +89,26 @@ def statements(text: str, max_chars: int | None = None) -> list[str]:
                 if item:
                     items.append(item)
                 i += 1
-            merged = f"{text_i if text_i.endswith(':') else text_i + ':'} {'; '.join(items)}."
+            intro = text_i if text_i.endswith(":") else text_i + ":"
+            merged = f"{intro} {'; '.join(items)}."
             if items and (max_chars is None or len(merged) <= max_chars):
                 text_i = merged
-            else:
-                i = start  # too long: the items follow as statements of their own
+            elif items:
+                # Too long as one: each item is quoted with its intro ("Förderbereiche (§ 4): öffentliche
+                # Fürsorge …: Kinderbetreuung, …"), which a bare lower-case item could not be.
+                out.append(text_i)
+                out.extend(_with_intro(intro, item, max_chars) for item in items)
+                continue
         out.append(text_i)
     return out
+
+
+def _with_intro(intro: str, item: str, max_chars: int | None) -> str:
+    """A list item as a statement of its own, prefixed with the list's intro when that fits."""
+    combined = f"{intro} {item}."
+    if max_chars is None or len(combined) <= max_chars:
+        return combined
+    return item if _ENDS_SENTENCE.search(item) else f"{item}."
 
 
 def quotable_statements(text: str, max_chars: int) -> list[tuple[int, str]]:

@@ -211,7 +211,13 @@ def test_a_list_under_a_label_is_one_statement_and_a_long_list_is_quoted_item_by
     assert len(merged) == 1 and "Feld 3" in merged[0]
     separate = chunk_statements(long_list, max_chars=200)
     assert separate[0] == "Die Felder sind:"  # a fragment, dropped later by candidates()
-    assert [s.split(" – ")[0] for s in separate[1:]] == ["Feld 1", "Feld 2", "Feld 3"]
+    assert [s.split(" – ")[0] for s in separate[1:]] == ["Die Felder sind: Feld 1", "Die Felder sind: Feld 2",
+                                                         "Die Felder sind: Feld 3"]
+    lower = "Förderbereiche (§ 4):\n\n" + "\n".join(f"{i}. öffentliche Fürsorge {i}: " + "Kinderbetreuung, " * 9
+                                                 for i in (1, 2))
+    items = chunk_statements(lower, max_chars=200)[1:]
+    assert items[0].startswith("Förderbereiche (§ 4): öffentliche Fürsorge 1: Kinderbetreuung")
+    assert not any(s[0].islower() for s in items)  # quotable, not dropped as fragments
 
 
 def _stated(text: str, title: str, heading: str = "") -> object:
