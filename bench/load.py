@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -53,18 +54,33 @@ async def run(base: str, queries: list[str], clients: int, seconds: float) -> tu
     return latencies, errors, time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--index-dir", type=Path, default=REPO / "index")
+    parser.add_argument("--warmup", type=float, default=0.0, help="seconds of the same load before measuring")
     args = parser.parse_args()
     ensure_index(args.index_dir)
     questions = [json.loads(line)["question"] for line in (REPO / "tests/eval/questions.jsonl").open(encoding="utf-8")]
     with running_server(args.index_dir) as (base, proc, startup):
         rss_before = rss_mb(proc.pid)
+        if args.warmup:
+            cold, cold_errors, cold_elapsed = asyncio.run(run(base, questions, args.clients, args.warmup))
+            print(f"warm-up (not counted below; first pass over the queries embeds each once): "
+                  f"{len(cold) / cold_elapsed:.1f} req/s, p50 {statistics.median(cold):.0f} ms, "
+                  f"p99 {percentile(cold, 99):.0f} ms, errors {len(cold_errors)}")
+        cpu_server, cpu_client = cpu_seconds(proc.pid), time.process_time()
         latencies, errors, elapsed = asyncio.run(run(base, questions, args.clients, args.seconds))
+        cpu_server, cpu_client = cpu_seconds(proc.pid) - cpu_server, time.process_time() - cpu_client
         rss_after = rss_mb(proc.pid)
+    print(f"CPU used: server {cpu_server / elapsed:.2f} cores, load client {cpu_client / elapsed:.2f} cores")
     print(f"{args.clients} clients, {elapsed:.0f} s, {len(questions)} distinct queries (server up in {startup:.1f} s)")
     print(f"requests ok {len(latencies)}, errors {len(errors)}  throughput {len(latencies) / elapsed:.1f} req/s")
     if latencies:
