@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import shutil
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -307,15 +308,16 @@ def _embed_statements(settings: Settings, embedder: Embedder, entries: list[_Ent
         }
     )
     progress.statements_total(len(texts))
-    cache = EmbeddingCache(settings.embedding_cache_path)
     try:
-        embed_passages_cached(
-            embedder, cache, texts, batch_size=settings.embed_batch_size, on_progress=progress.statements_done
-        )
-    except EmbedderError as exc:
-        log.warning("answer statements not prepared (answers embed them on demand): %s", exc.message)
-    finally:
-        cache.close()
+        cache = EmbeddingCache(settings.embedding_cache_path)
+        try:
+            embed_passages_cached(
+                embedder, cache, texts, batch_size=settings.embed_batch_size, on_progress=progress.statements_done
+            )
+        finally:
+            cache.close()
+    except (EmbedderError, sqlite3.Error, OSError) as exc:  # the new generation is live already
+        log.warning("answer statements not prepared (answers embed them on demand): %s", exc)
 
 
 def remove_documents(settings: Settings, embedder: Embedder, doc_ids: list[str], wait_s: float = 0.0) -> IndexReport:

@@ -132,3 +132,25 @@ def small_assistant(make_settings, embedder) -> Assistant:
     report = assistant.index([settings.corpus_dir])
     assert not report.failed, report.failed
     return assistant
+
+
+class CountingEmbedder:
+    """The real embedder, recording every passage it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.embedded = inner, []
+        self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
+
+    @property
+    def passages(self) -> int:
+        return len(self.embedded)
+
+    def embed_queries(self, texts):
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        self.embedded += texts
+        return self.inner.embed_passages(texts)
+
+    def count_tokens(self, text):
+        return self.inner.count_tokens(text)

@@ -7,6 +7,7 @@ import numpy as np
 from assistant.embedding_cache import EmbeddingCache, embed_passages_cached
 from assistant.service import Assistant
 from assistant.store import current_generation
+from tests.conftest import CountingEmbedder
 
 
 def test_second_run_on_unchanged_corpus_changes_nothing(small_assistant: Assistant) -> None:
@@ -73,24 +74,6 @@ def test_remove_documents(small_assistant: Assistant) -> None:
     assert all(h.document.doc_id != "invkg" for h in small_assistant.search("14 Milliarden Euro").hits)
 
 
-class CountingEmbedder:
-    """The real embedder, counting how many passages it is asked to embed."""
-
-    def __init__(self, inner) -> None:
-        self.inner, self.passages = inner, 0
-        self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
-
-    def embed_queries(self, texts):
-        return self.inner.embed_queries(texts)
-
-    def embed_passages(self, texts):
-        self.passages += len(texts)
-        return self.inner.embed_passages(texts)
-
-    def count_tokens(self, text):
-        return self.inner.count_tokens(text)
-
-
 def test_embedding_cache_never_embeds_the_same_text_twice(embedder, tmp_path) -> None:
     counting = CountingEmbedder(embedder)
     cache = EmbeddingCache(tmp_path / "cache.sqlite")
@@ -127,3 +110,29 @@ def test_a_failed_run_leaves_the_previous_snapshot_usable(small_assistant: Assis
     report = small_assistant.index([corpus])  # the next run completes (lock released, leftovers ignored)
     assert report.counts["added"] == 3 and current_generation(settings.index_dir) != before
     assert not list(settings.index_dir.glob(".building-*"))
+
+
+class StatementFailingEmbedder(CountingEmbedder):
+    """Embeds chunks (their texts carry a title line) but fails on answer statements."""
+
+    def embed_passages(self, texts):
+        if any("\n" not in t for t in texts):
+            from assistant.errors import EmbedderError
+
+            raise EmbedderError("simulated model failure on answer statements")
+        return super().embed_passages(texts)
+
+
+def test_failing_to_prepare_answer_statements_keeps_the_new_index(small_assistant: Assistant, embedder) -> None:
+    from assistant.indexer import run_index
+
+    settings = small_assistant.settings
+    before = current_generation(settings.index_dir)
+    (settings.corpus_dir / "neu.md").write_text(
+        "# Stadtwerke-Wärmeplan\n\nDie Stadtwerke Hoyerswerda planen ein Wärmenetz mit Großwärmepumpen "
+        "und Solarthermie, Baubeginn ist 2027.", "utf-8"
+    )
+    report = run_index(settings, StatementFailingEmbedder(embedder), [settings.corpus_dir])
+    assert report.counts["added"] == 1 and report.generation != before  # published despite the failure
+    answer = small_assistant.ask("Wann beginnt der Bau des Wärmenetzes in Hoyerswerda?")
+    assert not answer.abstained and "2027" in answer.text  # the statement is embedded on demand

@@ -13,6 +13,7 @@ from assistant.facts import fact_boost, fact_kinds, fact_tokens, wanted_kinds
 from assistant.retrieval import Filters
 from assistant.statements import clean_sentence
 from assistant.statements import statements as chunk_statements
+from tests.conftest import CountingEmbedder
 
 
 def statements(text: str) -> list[tuple[str, list[int]]]:
@@ -127,21 +128,9 @@ def test_filters_restrict_the_answer_and_usage_is_logged(answerer) -> None:
     assert answerer.usage_stats().total_queries == before + 1
 
 
-class _CountingEmbedder:
-    """The real model, counting how many passages it was asked to embed."""
-
-    def __init__(self, inner) -> None:
-        self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self.embedded: list[str] = []
-
-    def embed_passages(self, texts: list[str]):
-        self.embedded += texts
-        return self.inner.embed_passages(texts)
-
-
 def test_answer_statements_are_embedded_at_index_time(answerer) -> None:
     """After indexing, scoring every candidate of an answer needs no model call at all."""
-    counting = _CountingEmbedder(answerer.embedder)
+    counting = CountingEmbedder(answerer.embedder)
     vectors = StatementVectors(counting, answerer.settings.embedding_cache_path)
     result = answerer.search("Wie hoch ist die Förderung bei STARK?", k=5)
     cands = candidates(answerer.answers._whole_documents(result.hits), answerer.settings.answer_max_chars)
@@ -154,19 +143,19 @@ def test_answer_statements_are_embedded_at_index_time(answerer) -> None:
 
 def test_a_statement_the_index_did_not_prepare_is_embedded_once_and_kept(answerer, tmp_path) -> None:
     text = f"STARK – Neu: Ein Satz, den es beim Indexieren nicht gab ({tmp_path.name})."
-    first = _CountingEmbedder(answerer.embedder)
+    first = CountingEmbedder(answerer.embedder)
     vectors = StatementVectors(first, answerer.settings.embedding_cache_path)
     vectors.get([text, text])
     vectors.get([text])
     assert first.embedded == [text]  # duplicates and repeats cost one embedding
-    later = _CountingEmbedder(answerer.embedder)  # e.g. after a server restart
+    later = CountingEmbedder(answerer.embedder)  # e.g. after a server restart
     StatementVectors(later, answerer.settings.embedding_cache_path).get([text])
     assert later.embedded == []
 
 
 def test_an_unusable_embedding_cache_only_costs_speed(answerer, tmp_path) -> None:
     (tmp_path / "cache-is-a-folder").mkdir()
-    counting = _CountingEmbedder(answerer.embedder)
+    counting = CountingEmbedder(answerer.embedder)
     vectors = StatementVectors(counting, tmp_path / "cache-is-a-folder")
     got = vectors.get(["STARK: Die Förderquote beträgt bis zu 90 Prozent."])
     assert got.shape == (1, answerer.embedder.dim) and len(counting.embedded) == 1

@@ -27,7 +27,7 @@ from assistant.errors import IndexLocked
 from assistant.indexer import run_index
 from assistant.service import Assistant
 from assistant.store import current_generation, generation_dirs, writer_lock
-from tests.test_indexer import CountingEmbedder
+from tests.conftest import CountingEmbedder
 
 QUERIES = [
     "Wie hoch ist die Förderquote bei STARK?",
