@@ -6,6 +6,11 @@ die Förderung" is about "Förderung"; compound splitting (CharSplit n-gram mode
 from the `compound-split` package) so "Wasserstoffprojekte" and "Projekt zu
 Wasserstoff" share terms.  Parts are added *beside* the whole word, so exact
 compound matches still score highest.
+
+Queries are then resolved against the index vocabulary (``LexicalIndex.resolve``):
+a typo ("Förderqoute", "Lausiz") would otherwise drop the one rare word that finds
+the document, so an unknown word is replaced by the nearest frequent index term
+(rapidfuzz over the vocabulary; English queries are left alone).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_GERMAN
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 # bm25s sets its own logger to DEBUG at import, which floods every door's output.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -30,12 +37,21 @@ _MIN_COMPOUND = 9  # characters; shorter words are rarely compounds worth splitt
 _MIN_PART = 4
 _SPLIT_SCORE = 0.3  # CharSplit score above which we trust a split (checked on our vocabulary)
 _UMLAUT = re.compile("[äöüß]")
+_FUZZY_MIN_CHARS = 5  # shorter unknown terms are too often real words with a near neighbour
+_FUZZY_LONG_CHARS = 8  # from this length a term may be two edits away from its correction
+_FUZZY_MIN_DF = 2  # a correction must be a term of at least this many chunks (hapaxes are noise)
+_MAX_CACHED_CORRECTIONS = 50_000
 
 
 def fold_umlauts(text: str) -> str:
     """ä→ae, ö→oe, ü→ue, ß→ss (expects lowercase)."""
     return text.translate(_FOLD)
 
+
+# Function words of one language only: a query with more English than German ones is English,
+# and its unknown words are not typos of German index terms ("which" is no "wich").
+_ENGLISH_ONLY = frozenset(STOPWORDS_EN) - {w.lower() for w in STOPWORDS_GERMAN}
+_GERMAN_ONLY = {w.lower() for w in STOPWORDS_GERMAN} - frozenset(STOPWORDS_EN)
 
 _STOP = frozenset(fold_umlauts(w.lower()) for w in (*STOPWORDS_GERMAN, *STOPWORDS_EN)) | {
     "gibt",
@@ -125,6 +141,42 @@ class LexicalIndex:
         df = np.diff(indptr)  # the score matrix is column-compressed by term: df = entries per term
         self._idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self._max_idf = float(np.log(1.0 + (n + 0.5) / 0.5))  # what an unseen term would weigh
+        self._df = df
+        self._corrections: dict[str, str | None] = {}
+
+    @functools.cached_property
+    def _correctable(self) -> tuple[list[str], np.ndarray]:
+        """Vocabulary terms a typo may be corrected to (long enough, in several chunks), with their df."""
+        terms = [t for t, tid in self._vocab.items() if len(t) >= _FUZZY_MIN_CHARS - 1 and self._df[tid] >= _FUZZY_MIN_DF]
+        return terms, np.array([self._df[self._vocab[t]] for t in terms], dtype=np.int64)
+
+    def correct(self, term: str) -> str | None:
+        """The known term nearest to an unknown one ("forderqout" → "forderquot"), or None.
+
+        Typos in queries ("Förderqoute", "Strukturwandle") leave BM25 without the one rare
+        word that would have found the document.  Only unknown terms of at least
+        ``_FUZZY_MIN_CHARS`` characters are corrected, by one edit (two from
+        ``_FUZZY_LONG_CHARS`` on; a swap of neighbours is one edit), to a term of at least
+        ``_FUZZY_MIN_DF`` chunks; among equally near terms the most frequent wins.
+        """
+        if term in self._vocab or len(term) < _FUZZY_MIN_CHARS or not term.isalpha():
+            return None
+        cached = self._corrections.get(term, "")  # "" = not looked up yet (None = no correction)
+        if cached != "":
+            return cached
+        if len(self._corrections) > _MAX_CACHED_CORRECTIONS:
+            self._corrections.clear()
+        nearest = self._corrections[term] = self._nearest(term)
+        return nearest
+
+    def _nearest(self, term: str) -> str | None:
+        terms, df = self._correctable
+        limit = 1 if len(term) < _FUZZY_LONG_CHARS else 2
+        matches = process.extract(term, terms, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if not matches:
+            return None
+        _, _, index = min(matches, key=lambda m: (m[1], -df[m[2]], m[0]))
+        return terms[index]
 
     @classmethod
     def build(cls, texts: list[str], analyzer: GermanAnalyzer | None = None) -> LexicalIndex:
@@ -141,14 +193,42 @@ class LexicalIndex:
     def load(cls, directory: Path, analyzer: GermanAnalyzer | None = None) -> LexicalIndex:
         return cls(bm25s.BM25.load(str(directory)), analyzer or GermanAnalyzer())
 
+    def resolve(self, query: str) -> list[str]:
+        """Analyzed query terms, mapped onto the vocabulary where the index lacks a word.
+
+        Per word: a known term stays; an unknown compound whose parts are all known
+        ("Strukturwandelgeld" → strukturwandel, geld) is represented by its parts alone, so
+        it does not count as an unknown word; any other unknown term is replaced by its
+        typo correction if there is one (see ``correct``; not in English queries) and kept
+        as it is otherwise.
+        """
+        words = self._analyzer.words(query)
+        english = sum(w in _ENGLISH_ONLY for w in words) > sum(w in _GERMAN_ONLY for w in words)
+        out: list[str] = []
+        for word in words:
+            terms = self._analyzer.analyze(word)
+            if not terms:
+                continue
+            head, parts = terms[0], terms[1:]
+            if head not in self._vocab and not (parts and all(p in self._vocab for p in parts)):
+                # The stemmer cuts a misspelt word oddly ("kohleausstig" → "kohleausst"), so
+                # the unstemmed word gets a second try against the stems.
+                fixed = None if english else self.correct(head) or self.correct(fold_umlauts(word))
+                out.append(fixed or head)
+            elif head in self._vocab:
+                out.append(head)
+            out.extend(parts)
+        return out
+
     def query_terms(self, query: str) -> list[str]:
-        return [t for t in self._analyzer.analyze(query) if t in self._vocab]
+        """The resolved query terms the index knows (what BM25 scores)."""
+        return [t for t in self.resolve(query) if t in self._vocab]
 
     def term_weights(self, query: str) -> dict[str, float]:
-        """idf of every distinct analyzed query term; unseen terms get the highest possible idf."""
+        """idf of every distinct resolved query term; unseen terms get the highest possible idf."""
         return {
             t: float(self._idf[self._vocab[t]]) if t in self._vocab else self._max_idf
-            for t in dict.fromkeys(self._analyzer.analyze(query))
+            for t in dict.fromkeys(self.resolve(query))
         }
 
     def known_terms(self, terms: dict[str, float] | list[str]) -> set[str]:
@@ -164,6 +244,29 @@ class LexicalIndex:
         if not terms:
             return np.zeros(n, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
+
+    def document_scores(
+        self, query: str, row_doc: np.ndarray, n_docs: int, allowed: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Per document: the sum over distinct query terms of the term's best BM25 contribution in any row.
+
+        A project description names several things (who, what, where) that a programme's
+        document covers in different sections; a passage score only sees one section.
+        ``allowed`` is a boolean row mask; rows outside it contribute nothing.
+        """
+        scores = self._bm25.scores
+        data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
+        total = np.zeros(n_docs, dtype=np.float32)
+        for term in dict.fromkeys(self.query_terms(query)):
+            tid = self._vocab[term]
+            rows = np.asarray(indices[indptr[tid] : indptr[tid + 1]])
+            values = np.asarray(data[indptr[tid] : indptr[tid + 1]], dtype=np.float32)
+            if allowed is not None:
+                rows, values = rows[allowed[rows]], values[allowed[rows]]
+            best = np.zeros(n_docs, dtype=np.float32)
+            np.maximum.at(best, row_doc[rows], values)
+            total += best
+        return total
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k rows and scores; ``allowed`` is a boolean row mask applied before ranking."""

@@ -13,16 +13,38 @@ the query the index knows (English questions match German words only by chance).
 Choices measured on tests/eval/questions.jsonl (139 questions; README "Retrieval"):
 
 * Multi-sentence project descriptions: dense score = 0.5 · whole query + 0.5 · best
-  single sentence.  Tried and *not* kept (each within ±0.02 nDCG@10 on the 19 project
-  questions, none consistently better): other weights, top-2 / mean over sentences,
-  per-sentence BM25, idf-powered or top-k-term BM25 for long queries, document scores
-  from the sum of per-sentence best passages, a bonus for a document's 2nd passage,
-  candidate pools of 30–600.
+  single sentence.  Their lexical evidence is per *document*, not per passage: for each
+  distinct query term its best BM25 contribution in any passage of the document, summed
+  (a description names who, what and where; a programme's document answers these in
+  different sections), plus 0.2 · the idf-weighted match of the query with the
+  document's front-matter ``zielgruppe`` and ``tags`` (who may apply, what it is about;
+  the chunk texts do not carry them).  Project nDCG@10 / Recall@5: 0.705 / 0.724 with
+  passage BM25 (after the term resolution below), 0.727 / 0.767 with document BM25,
+  0.763 / 0.750 with the profile (8 of 19 questions change: 6 better, 2 worse).
+  Tried and *not* kept (each within ±0.02 nDCG@10 on the 19 project questions or
+  worse; the full list with figures is in README "Retrieval"): other sentence weights,
+  top-2 / mean over sentences, per-sentence BM25 (also per document), idf-powered or
+  top-k-term BM25, sums of a document's best 2–3 passages, a 50/50 mix of passage and
+  document BM25, dense document coverage, dropping question or low-idf sentences,
+  hubness corrections (overall nDCG −0.01 to −0.04), the profile for every query or
+  with more front-matter fields, demoting documents of a Land the query does not name.
+* Query terms are resolved against the index vocabulary first (``LexicalIndex.resolve``):
+  an unknown compound whose parts are known counts as its parts, an unknown word of 5+
+  characters is mapped to the most frequent index term within one edit (two from 8
+  characters; the term must occur in 2+ chunks), unless the query is English.  Overall
+  nDCG@10 / Recall@5 0.875 / 0.894 → 0.881 / 0.901 (project 0.671 → 0.705, misspelled
+  0.910 → 0.914).  Correcting English words too ("which" → "wich") cost the English
+  questions 0.028 Recall@5; correcting inside BM25 only and not in ``known_share``
+  helped misspelled questions less.
+* Also tried for all queries and not kept: RM3-style lexical feedback, a reciprocal-rank
+  term in the fused score, z-score rescaling, lower weights for unknown terms in
+  ``known_share`` (all within ±0.006 nDCG@10 and not stable across settings).
 * Pseudo-relevance feedback (kept, hybrid mode only): the whole-query vector moves
   towards the mean of the 5 best fused passages (q + 0.3 · mean, renormalised), and
   the moved vector searches again.  +0.008 nDCG@10, +0.007 Recall@5 (15 questions
   better, 6 worse; small but the best of the ideas tried).
-* Documents are ranked by their best passage (long documents are not favoured).
+* Documents are ranked by their best passage (long documents are not favoured; for
+  project descriptions the passage carries its document's lexical evidence, above).
 * Confidence for abstaining (``Retriever.confidence``): a logistic model over
   ``fact_cov`` (when the question asks for an amount, a date, a year or number it
   names, a person or a phone number / e-mail: does a sentence of the best document
@@ -59,6 +81,10 @@ from assistant.vectors import search_vectors
 Mode = Literal["hybrid", "dense", "lexical"]
 _MULTI_SENTENCE_CHARS = 120
 _MAX_QUERY_SENTENCES = 15
+# Front-matter fields that say whom a document's programme is for and what it is about; the
+# chunk texts do not carry them.  Used for project descriptions only (see ``_profile_scores``).
+_PROFILE_FIELDS = ("zielgruppe", "tags")
+_PROFILE_WEIGHT = 0.2
 # Fitted by bench/tune_retrieval.py on tests/eval/questions.jsonl (see README, "Retrieval");
 # the off_domain slope is set by hand (the eval set has no off-topic questions).
 DEFAULT_CONFIDENCE_MODEL: dict[str, float] = {"bias": -3.32, "fact_cov": 6.97, "off_domain": -100.0}
@@ -215,6 +241,7 @@ class Retriever:
         self.confidence_model = confidence_model or dict(DEFAULT_CONFIDENCE_MODEL)
         self.feedback_passages = feedback_passages
         self.feedback_weight = feedback_weight
+        self._profiles: dict[int, frozenset[str]] = {}
 
     def search(
         self,
@@ -258,18 +285,21 @@ class Retriever:
             n = min(self.candidates, int(np.count_nonzero(lex_all)))
             lex_rows = np.argpartition(-lex_all, n - 1)[:n]
         term_weights = snap.lexical.term_weights(query)
+        doc_lex = None
+        if len(qvecs) > 1 and mode != "dense":
+            doc_lex = snap.lexical.document_scores(query, snap.row_doc, len(snap.doc_ids), row_mask)
         timings["lexical"] = _ms(t0)
 
         t0 = time.perf_counter()
         pool = np.unique(np.concatenate([*dense_rows, lex_rows.astype(np.int64)]))
         known_share = _known_share(snap, term_weights)
-        scored = self._score(pool, qvecs, lex_all, known_share, mode)
+        scored = self._score(pool, qvecs, lex_all, known_share, mode, doc_lex, term_weights)
         # Similarity signals come from the user's own query, before feedback moves it.
         signals = self._dense_signals(scored[0], scored[1]) | {"known_share": known_share}
         if mode == "hybrid" and self.feedback_passages and len(pool):
             qvecs, extra = self._feedback(qvecs, scored, allowed_rows)
             pool = np.unique(np.concatenate([pool, extra]))
-            scored = self._score(pool, qvecs, lex_all, known_share, mode)
+            scored = self._score(pool, qvecs, lex_all, known_share, mode, doc_lex, term_weights)
         hits = self._group(*scored)
         timings["fusion"] = _ms(t0)
 
@@ -305,9 +335,21 @@ class Retriever:
         return self.embedder.embed_queries(texts)
 
     def _score(
-        self, pool: np.ndarray, qvecs: np.ndarray, lex_all: np.ndarray, known_share: float, mode: Mode
+        self,
+        pool: np.ndarray,
+        qvecs: np.ndarray,
+        lex_all: np.ndarray,
+        known_share: float,
+        mode: Mode,
+        doc_lex: np.ndarray | None = None,
+        term_weights: dict[str, float] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(rows, dense, lexical, fused) for the candidate pool; lexical mode drops rows without a term."""
+        """(rows, dense, lexical, fused) for the candidate pool; lexical mode drops rows without lexical evidence.
+
+        With ``doc_lex`` (project descriptions) the lexical evidence of a passage is its
+        document's: BM25 coverage of the whole document (``LexicalIndex.document_scores``)
+        plus ``_PROFILE_WEIGHT`` times the match with its target groups and tags.
+        """
         if len(pool) == 0:
             empty = np.zeros(0, dtype=np.float32)
             return pool, empty, empty, empty
@@ -315,17 +357,39 @@ class Retriever:
         dense = sims[:, 0] if sims.shape[1] == 1 else 0.5 * sims[:, 0] + 0.5 * sims[:, 1:].max(axis=1)
         lexical = lex_all[pool]
         d_norm = _minmax(dense)
-        l_norm = lexical / lexical.max() if lexical.max() > 0 else np.zeros_like(lexical)
+        if doc_lex is None:
+            l_norm = _max_scaled(lexical)
+        else:
+            docs = self.snapshot.row_doc[pool]
+            profile = self._profile_scores(docs, term_weights or {})
+            l_norm = _max_scaled(doc_lex[docs]) + _PROFILE_WEIGHT * _max_scaled(profile)
         if mode == "dense":
             fused = d_norm
         elif mode == "lexical":
-            keep = lexical > 0
+            keep = l_norm > 0
             return pool[keep], dense[keep], lexical[keep], l_norm[keep]
         else:
             # Lexical evidence counts in proportion to how much of the query the index knows at
             # all (idf-weighted): an English question matches one or two German words by chance.
             fused = self.dense_weight * d_norm + (1 - self.dense_weight) * known_share * l_norm
         return pool, dense, lexical, fused
+
+    def _profile_scores(self, docs: np.ndarray, term_weights: dict[str, float]) -> np.ndarray:
+        """Per entry of ``docs``: summed idf of the query terms among the document's target groups and tags.
+
+        A project description says who applies ("gemeinnütziger Verein", "Mittelständler")
+        and what for; ``zielgruppe`` and ``tags`` in the front matter say the same of a
+        programme, but only the metadata holds them.  Parsed per document on first use.
+        """
+        per_doc: dict[int, float] = {}
+        for doc_index in np.unique(docs).tolist():
+            terms = self._profiles.get(doc_index)
+            if terms is None:
+                meta = self.snapshot.documents[self.snapshot.doc_ids[doc_index]].metadata
+                values = [v for name in _PROFILE_FIELDS for v in getattr(meta, name)]
+                terms = self._profiles[doc_index] = frozenset(self.snapshot.lexical.analyze(" ".join(values)))
+            per_doc[doc_index] = sum(w for t, w in term_weights.items() if t in terms)
+        return np.array([per_doc[d] for d in docs.tolist()], dtype=np.float32)
 
     def _feedback(
         self,
@@ -451,6 +515,10 @@ def _fact_coverage(
         # conversation adds its topic): words cannot tell, so only ask whether the fact is there.
         return {"asks_fact": 1.0, "fact_cov": float(any_fact)}
     return {"asks_fact": 1.0, "fact_cov": best_with_fact / best}
+
+
+def _max_scaled(values: np.ndarray) -> np.ndarray:
+    return values / values.max() if values.max() > 0 else np.zeros_like(values)
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:

@@ -83,7 +83,6 @@ def statements(text: str, max_chars: int | None = None) -> list[str]:
         )
         if text_i.endswith(":") or label:
             items: list[str] = []
-            start = i
             while i < len(raws) and _MD_LIST.match(raws[i]):
                 item = clean_sentence(raws[i]).rstrip(".,;")
                 if item:

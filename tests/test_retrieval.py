@@ -9,6 +9,7 @@ import pytest
 from assistant.errors import EmptyQuery, QueryTooLong, UnknownFilter
 from assistant.retrieval import Filters
 from assistant.service import Assistant
+from tests.conftest import write_tree
 
 
 def _ids(result) -> list[str]:
@@ -107,3 +108,55 @@ def test_similarity_signals_come_from_the_query_before_feedback(small_assistant:
     hybrid = small_assistant.search("Rezept für Apfelkuchen mit Streuseln")
     dense = small_assistant.search("Rezept für Apfelkuchen mit Streuseln", mode="dense")
     assert hybrid.signals["dense_top"] == pytest.approx(dense.signals["dense_top"], abs=1e-6)
+
+
+def test_misspelled_word_finds_the_document(small_assistant: Assistant) -> None:
+    result = small_assistant.search("Investitonsgesetz", mode="lexical")
+    assert _ids(result) == ["invkg"]
+    assert result.query_terms == ["investitionsgesetz"]
+
+
+def test_project_descriptions_use_document_level_lexical_evidence(small_assistant: Assistant) -> None:
+    # the facts sit in two sections of the InvKG document: Gemeinden + 14 Milliarden, Kitas + Tourismus
+    description = (
+        "Unsere Gemeinde möchte eine neue Kindertagesstätte bauen und den Tourismus am See stärken. "
+        "Wir fragen uns, ob dafür Geld aus den 14 Milliarden Euro des Bundes bereitsteht."
+    )
+    result = small_assistant.search(description, mode="lexical")
+    assert _ids(result)[0] == "invkg"
+    passages = result.hits[0].passages
+    assert len(passages) == 2 and passages[0].score == passages[1].score  # one score per document
+    assert passages[0].lexical != passages[1].lexical  # each passage keeps its own BM25 score
+    assert _ids(small_assistant.search(description))[0] == "invkg"
+
+
+_PROGRAMME = """---
+title: "Regionalbudget"
+type: foerderprogramm
+land: [Sachsen]
+source_url: "https://example.org/"
+zielgruppe: [{group}]
+tags: [Netzwerk]
+---
+# Regionalbudget
+
+Gefördert werden Personal und Veranstaltungen für Vorhaben im Strukturwandel.
+"""
+
+
+def test_project_descriptions_match_target_groups_in_front_matter(make_settings, embedder) -> None:
+    # identical texts: only the front matter says that one programme is for associations
+    settings = make_settings()
+    files = {
+        "a-unternehmen.md": _PROGRAMME.format(group="Unternehmen"),
+        "b-vereine.md": _PROGRAMME.format(group="Vereine"),
+    }
+    write_tree(settings.corpus_dir, files)
+    assistant = Assistant(settings, embedder)
+    assert not assistant.index([settings.corpus_dir]).failed
+    description = (
+        "Wir sind ein gemeinnütziger Verein und wollen ein Netzwerk für Jugendliche aufbauen. "
+        "Dafür brauchen wir Geld für Personal und für Veranstaltungen in der Region."
+    )
+    assert _ids(assistant.search(description))[0] == "b-vereine"
+    assert _ids(assistant.search(description, mode="lexical"))[0] == "b-vereine"
