@@ -15,8 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Literal
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -61,11 +61,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         try:  # load the model and the live snapshot now, not on the first user's request
-            await run_in_threadpool(assistant.retriever)
+            await to_thread.run_sync(assistant.retriever)
         except RevierlotseError as exc:
             log.warning("starting without a usable index: %s", exc.message)
         yield
+        assistant.close()
 
     app = FastAPI(
         title="Revierlotse API",
@@ -94,6 +96,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     Admin = [Depends(admin)]
     llm_configured = bool(settings.llm_base_url)
+    # Requests run in a small thread pool (``request_threads``, set in the lifespan): searches are
+    # mostly GIL-bound Python, and Starlette's default of 40 threads fighting for the GIL served a
+    # third fewer searches than 2 (bench/load.py).  Work that mostly waits — indexing an upload or
+    # a deletion, and answers from an LLM server — has limiters of its own, so it cannot hold
+    # every search thread for minutes.
+    writes = CapacityLimiter(2)
+    answers = CapacityLimiter(max(16, settings.request_threads) if llm_configured else settings.request_threads)
 
     # --- status ------------------------------------------------------------------
 
@@ -141,12 +150,16 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return search_payload(result) | {"page": page, "k": k, "query_terms": result.query_terms}
 
     @app.post("/api/ask", tags=["Antworten"], responses={200: {"model": s.AnswerOut}})
-    def ask(body: s.AskIn) -> JSONResponse:
+    async def ask(body: s.AskIn) -> JSONResponse:
         """A cited answer (or an honest "weiß ich nicht"); same conversation_id for follow-ups."""
         filters = body.filters.to_filters() if body.filters else None
         # API conversations get their own namespace so a client cannot continue a bot user's chat.
         conversation = f"api:{body.conversation_id}" if body.conversation_id else None
-        answer = assistant.ask(body.question, conversation, filters=filters, channel="api").to_dict()
+
+        def answer_dict() -> dict:
+            return assistant.ask(body.question, conversation, filters=filters, channel="api").to_dict()
+
+        answer = await to_thread.run_sync(answer_dict, limiter=answers)
         if conversation and answer.get("conversation_id") == conversation:
             answer["conversation_id"] = body.conversation_id
         return JSONResponse(answer)
@@ -224,11 +237,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                 check_suffix(name, upload.filename)
                 check_size(upload.size or 0, upload.filename or name, max_file)
                 prepared.append((name, upload.filename, upload.file))
-            stored = await run_in_threadpool(store_files, settings.upload_dir, prepared, metadata)
+            stored = await to_thread.run_sync(store_files, settings.upload_dir, prepared, metadata, limiter=writes)
         finally:
             await form.close()
         try:
-            report = await run_in_threadpool(assistant.index, [f.path for f in stored])
+            report = await to_thread.run_sync(assistant.index, [f.path for f in stored], limiter=writes)
         except BaseException:
             for f in stored:  # keep the request all-or-nothing (e.g. 409 while a re-index runs)
                 f.delete()
@@ -247,8 +260,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return s.UploadOut(files=files, generation=report.generation, documents=report.documents, chunks=report.chunks)
 
     @app.delete("/api/documents/{doc_id}", response_model=s.DeleteOut, tags=["Verwaltung"], dependencies=Admin)
-    def delete_document(doc_id: str) -> s.DeleteOut:
+    async def delete_document(doc_id: str) -> s.DeleteOut:
         """Remove a document from the index; its file is deleted too if it was uploaded."""
+        return await to_thread.run_sync(remove_document, doc_id, limiter=writes)
+
+    def remove_document(doc_id: str) -> s.DeleteOut:
         record, _ = assistant.document(doc_id)
         report = assistant.remove([doc_id])
         if is_inside(record.source_path, settings.upload_dir):

@@ -535,6 +535,10 @@ async def _post_init(application: Application) -> None:
     await register_commands(application)
 
 
+async def _post_shutdown(application: Application) -> None:
+    application.bot_data["revierlotse"].assistant.close()  # writes the buffered usage log
+
+
 async def register_commands(application: Application) -> None:
     """Publish the command list shown in Telegram's menu."""
     await application.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in COMMANDS])
@@ -558,6 +562,7 @@ def build_application(
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(concurrent_updates)
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
         .build()
     )
     limiter = RateLimiter(settings.bot_rate_limit_messages, settings.bot_rate_limit_window_s)

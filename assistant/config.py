@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(120.0, gt=0)
 
     # Doors
+    request_threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="API requests computed at once; about the number of cores (more threads only contend for the GIL).",
+    )
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     admin_token: SecretStr | None = None

@@ -12,8 +12,12 @@ abstain confidence uses ``covers``) and answering.
 
 from __future__ import annotations
 
+import functools
 import re
 
+# The same sentences and questions are analysed on every search that reaches them (confidence,
+# sentence scoring); results are immutable frozensets, so they are safe to remember.
+_MEMO_SIZE = 8192
 _MONTHS = (
     "Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 )
@@ -85,7 +89,8 @@ def _num(text: str) -> str:
     return text.replace(",", ".")
 
 
-def fact_tokens(text: str) -> set[str]:
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def fact_tokens(text: str) -> frozenset[str]:
     """Normalised fact tokens of ``text``: '90%', '14mrd', '2020-07-16', '§2', '2038', '4' …"""
     tokens: set[str] = set()
     for m in _PERCENT.finditer(text):
@@ -109,20 +114,22 @@ def fact_tokens(text: str) -> set[str]:
         tokens.add(prefix + m.group(2).lower())
     tokens.update(_YEAR.findall(text))
     tokens.update(_num(m.group()) for m in _NUMBER.finditer(text))
-    return tokens
+    return frozenset(tokens)
 
 
-def fact_kinds(text: str) -> set[str]:
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def fact_kinds(text: str) -> frozenset[str]:
     """Which kinds of facts ``text`` contains: 'amount' (money, percent) and/or 'date' (dates, deadlines)."""
     kinds: set[str] = set()
     if _PERCENT.search(text) or _AMOUNT.search(text):
         kinds.add("amount")
     if _DATE.search(text) or _YEAR.search(text) or _DEADLINE_WORDS.search(text) or _DURATION.search(text):
         kinds.add("date")
-    return kinds
+    return frozenset(kinds)
 
 
-def wanted_kinds(question: str, ranking: bool = False) -> set[str]:
+@functools.lru_cache(maxsize=_MEMO_SIZE)
+def wanted_kinds(question: str, ranking: bool = False) -> frozenset[str]:
     """Kinds of facts the question asks for ("wie hoch" → amount, "bis wann" → date).
 
     With ``ranking`` (sentence scoring only, not the answer checks) English question
@@ -133,7 +140,7 @@ def wanted_kinds(question: str, ranking: bool = False) -> set[str]:
         kinds.add("amount")
     if _DATE_QUESTION.search(question) or (ranking and _DATE_QUESTION_EN.search(question)):
         kinds.add("date")
-    return kinds
+    return frozenset(kinds)
 
 
 def fact_boost(question: str, sentence: str, *, q_tokens: set[str] | None = None, wanted: set[str] | None = None) -> float:

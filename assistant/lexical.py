@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 import unicodedata
 from pathlib import Path
 
@@ -41,6 +42,7 @@ _FUZZY_MIN_CHARS = 5  # shorter unknown terms are too often real words with a ne
 _FUZZY_LONG_CHARS = 8  # from this length a term may be two edits away from its correction
 _FUZZY_MIN_DF = 2  # a correction must be a term of at least this many chunks (hapaxes are noise)
 _MAX_CACHED_CORRECTIONS = 50_000
+_MEMO_SIZE = 4096  # analysed texts and resolved queries remembered
 
 
 def fold_umlauts(text: str) -> str:
@@ -100,9 +102,12 @@ def compound_parts(word: str) -> tuple[str, ...]:
 class GermanAnalyzer:
     """Text → list of index terms; the same function for documents and queries."""
 
-    def __init__(self, split_compounds: bool = True) -> None:
-        self._stemmer = Stemmer.Stemmer("german")
+    def __init__(self, split_compounds: bool = True, memo_size: int = _MEMO_SIZE) -> None:
         self._split = split_compounds
+        self._local = threading.local()  # PyStemmer instances are not thread-safe: one per thread
+        # Queries, and the passages and sentences scored for them, repeat; stemming and compound
+        # splitting were the largest Python cost of a search under load (py-spy), so remember them.
+        self._memo = functools.lru_cache(maxsize=memo_size)(self._analyze)
 
     def words(self, text: str) -> list[str]:
         """Lowercased, NFC-normalised words and numbers, hyphenated parts kept apart too."""
@@ -118,6 +123,9 @@ class GermanAnalyzer:
         return out
 
     def analyze(self, text: str) -> list[str]:
+        return list(self._memo(text))
+
+    def _analyze(self, text: str) -> tuple[str, ...]:
         terms: list[str] = []
         for word in self.words(text):
             folded = fold_umlauts(word)
@@ -126,7 +134,13 @@ class GermanAnalyzer:
             terms.append(folded)
             if self._split:
                 terms.extend(fold_umlauts(p) for p in compound_parts(word))
-        return self._stemmer.stemWords(terms)
+        return tuple(self._stemmer().stemWords(terms))
+
+    def _stemmer(self) -> Stemmer.Stemmer:
+        stemmer = getattr(self._local, "stemmer", None)
+        if stemmer is None:
+            stemmer = self._local.stemmer = Stemmer.Stemmer("german")
+        return stemmer
 
 
 class LexicalIndex:
@@ -143,6 +157,7 @@ class LexicalIndex:
         self._max_idf = float(np.log(1.0 + (n + 0.5) / 0.5))  # what an unseen term would weigh
         self._df = df
         self._corrections: dict[str, str | None] = {}
+        self._resolved = functools.lru_cache(maxsize=_MEMO_SIZE)(self._resolve)  # a search resolves its query twice
 
     @functools.cached_property
     def _correctable(self) -> tuple[list[str], np.ndarray]:
@@ -194,6 +209,9 @@ class LexicalIndex:
         return cls(bm25s.BM25.load(str(directory)), analyzer or GermanAnalyzer())
 
     def resolve(self, query: str) -> list[str]:
+        return list(self._resolved(query))
+
+    def _resolve(self, query: str) -> tuple[str, ...]:
         """Analyzed query terms, mapped onto the vocabulary where the index lacks a word.
 
         Per word: a known term stays; an unknown compound whose parts are all known
@@ -218,7 +236,7 @@ class LexicalIndex:
             elif head in self._vocab:
                 out.append(head)
             out.extend(parts)
-        return out
+        return tuple(out)
 
     def query_terms(self, query: str) -> list[str]:
         """The resolved query terms the index knows (what BM25 scores)."""

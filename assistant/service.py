@@ -20,7 +20,7 @@ from assistant.answering.models import Answer, ProjectCheck
 from assistant.answering.project_check import ProjectChecker
 from assistant.config import Settings
 from assistant.conversation import Conversation, ConversationStore
-from assistant.embedding import Embedder, QueryCache, load_embedder
+from assistant.embedding import Embedder, QueryBatcher, QueryCache, load_embedder
 from assistant.errors import DocumentNotFound
 from assistant.indexer import IndexReport, Progress, remove_documents, run_index
 from assistant.retrieval import Filters, Mode, Retriever, SearchResult, facet_values
@@ -47,7 +47,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
         self.settings = settings or Settings()
-        self._embedder = self._with_query_cache(embedder) if embedder is not None else None
+        self._embedder = self._for_queries(embedder) if embedder is not None else None
         self._retriever: Retriever | None = None
         self._opened_for: str | None = None  # the CURRENT value the retriever was opened for
         self._lock = threading.Lock()
@@ -60,14 +60,19 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = self._with_query_cache(
+            self._embedder = self._for_queries(
                 load_embedder(self.settings.embedder, self.settings.embedder_prefixes)
             )
         return self._embedder
 
-    def _with_query_cache(self, embedder: Embedder) -> Embedder:
+    def _for_queries(self, embedder: Embedder) -> Embedder:
+        """Cache in front, then the batcher: a query already embedded never waits for a batch."""
+        if isinstance(embedder, QueryCache):
+            return embedder
+        if not isinstance(embedder, QueryBatcher):
+            embedder = QueryBatcher(embedder)
         size = self.settings.query_cache_size
-        return QueryCache(embedder, size) if size and not isinstance(embedder, QueryCache) else embedder
+        return QueryCache(embedder, size) if size else embedder
 
     def retriever(self) -> Retriever:
         """The retriever for the live generation, reopening when a new one was published.
@@ -95,6 +100,12 @@ class Assistant:
                 self._opened_for = live
                 log.info("serving snapshot %s", snapshot.name)
             return self._retriever
+
+    def close(self) -> None:
+        """Write what is buffered (the usage log); called when a door shuts down."""
+        if self._usage is not None:
+            self._usage.close()
+            self._usage = None
 
     @property
     def usage(self) -> UsageLog:

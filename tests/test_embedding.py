@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant.embedding import SentenceTransformerEmbedder, load_embedder
+from assistant.embedding import QueryBatcher, SentenceTransformerEmbedder, load_embedder
 from assistant.errors import EmbedderError
 
 
@@ -93,3 +95,54 @@ def test_query_cache_returns_the_same_vectors_and_skips_the_model(embedder) -> N
     cache.embed_queries(["JTF Sachsen"])
     assert inner.queries == 4
     assert np.allclose(cache.embed_queries(["GRW"])[0], embedder.embed_queries(["GRW"])[0], atol=1e-5)
+
+
+class _GatedModel:
+    """The real model; its first query call waits until the test releases it."""
+
+    def __init__(self, inner, fail_with: Exception | None = None) -> None:
+        self.inner, self.name, self.dim, self.max_tokens = inner, inner.name, inner.dim, inner.max_tokens
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.sizes: list[int] = []
+        self.fail_with = fail_with
+
+    def embed_queries(self, texts):
+        self.entered.set()
+        self.release.wait(30)
+        self.sizes.append(len(texts))
+        if self.fail_with is not None and len(self.sizes) == 2:
+            raise self.fail_with
+        return self.inner.embed_queries(texts)
+
+
+def _queue_behind_a_busy_model(batcher: QueryBatcher, gate: _GatedModel, queries: list[str]) -> list:
+    with ThreadPoolExecutor(len(queries)) as pool:
+        first = pool.submit(batcher.embed_queries, queries[:1])
+        assert gate.entered.wait(30)  # the first call is inside the model
+        rest = [pool.submit(batcher.embed_queries, [q]) for q in queries[1:]]
+        deadline = time.monotonic() + 30
+        while batcher.queued < len(queries) - 1 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        gate.release.set()
+        return [first, *rest]
+
+
+def test_queries_waiting_for_a_busy_model_are_embedded_as_one_batch(embedder) -> None:
+    gate = _GatedModel(embedder)
+    batcher = QueryBatcher(gate)
+    queries = [f"Förderung für Projekt {i} in der Lausitz" for i in range(8)]
+    futures = _queue_behind_a_busy_model(batcher, gate, queries)
+    vectors = np.vstack([f.result(timeout=60) for f in futures])
+    assert gate.sizes == [1, 7]  # one call for the first, one for everything that queued meanwhile
+    assert np.allclose(vectors, embedder.embed_queries(queries), atol=1e-4)
+
+
+def test_a_failing_batch_fails_each_caller_and_the_batcher_recovers(embedder) -> None:
+    gate = _GatedModel(embedder, fail_with=EmbedderError("Modell abgestürzt"))
+    batcher = QueryBatcher(gate)
+    futures = _queue_behind_a_busy_model(batcher, gate, ["eins", "zwei", "drei"])
+    assert futures[0].result(timeout=60).shape == (1, embedder.dim)
+    for f in futures[1:]:
+        with pytest.raises(EmbedderError):
+            f.result(timeout=60)
+    assert batcher.embed_queries(["vier"]).shape == (1, embedder.dim)

@@ -121,3 +121,15 @@ def test_document_scores_reward_covering_the_query_across_rows() -> None:
     assert scores[0] > scores[1]  # document 0 covers both terms
     masked = index.document_scores(query, row_doc, 2, allowed=np.array([False, False, True, True]))
     assert masked[0] == 0.0 and masked[1] > 0
+
+
+def test_remembered_analyses_equal_fresh_ones_and_cannot_be_changed_by_callers() -> None:
+    analyzer = GermanAnalyzer()
+    text = "Förderungen der Wasserstoffprojekte in Kommunen"
+    first = analyzer.analyze(text)
+    first.append("verändert")  # a caller mutating its list must not change the remembered analysis
+    assert analyzer.analyze(text) == GermanAnalyzer(memo_size=0).analyze(text)
+    index = LexicalIndex.build(TYPO_DOCS)
+    terms = index.resolve("Förderqoute Lausitz")
+    terms.clear()
+    assert index.resolve("Förderqoute Lausitz") == ["forderquot", "lausitz"]

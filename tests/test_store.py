@@ -112,3 +112,19 @@ def test_old_generations_are_garbage_collected(small_assistant: Assistant) -> No
 def test_small_corpus_fixture_writes_every_file(tmp_path) -> None:
     root = write_tree(tmp_path, {"a/b.md": "x", "c.bin": b"\x00"})
     assert (root / "a/b.md").read_text() == "x" and (root / "c.bin").read_bytes() == b"\x00"
+
+
+def test_chunk_reads_are_remembered_in_a_bounded_cache(small_assistant: Assistant, monkeypatch) -> None:
+    from assistant import store
+
+    snap = open_snapshot(small_assistant.settings.index_dir)
+    monkeypatch.setattr(store, "RECENT_CHUNKS", 3)
+    rows = list(range(5))
+    asked = rows[::-1] + [rows[0], 999_999]  # reversed, a repeat and a row that does not exist
+    first = snap.chunks(asked)
+    assert [c.row for c in first] == rows[::-1] + [rows[0]]
+    assert list(snap._recent) == [2, 1, 0]  # the three most recently read
+    again = snap.chunks(asked)
+    assert again == first  # the same records, partly from memory, partly from SQLite
+    assert snap.chunks([]) == []
+    snap.close()

@@ -81,6 +81,8 @@ def ask(
         answer = assistant.ask(question, filters=filters, channel="cli")
     except RevierlotseError as exc:
         raise fail(exc) from exc
+    finally:
+        assistant.close()  # writes the usage log line now, not after the command returned
     if as_json:
         out.print_json(json.dumps(answer_payload(answer), ensure_ascii=False))
     else:
@@ -115,6 +117,8 @@ def projekt_check(
         check = assistant.check_project(description, region=region, channel="cli")
     except RevierlotseError as exc:
         raise fail(exc) from exc
+    finally:
+        assistant.close()
     if as_json:
         out.print_json(json.dumps(check.to_dict(), ensure_ascii=False))
     else:

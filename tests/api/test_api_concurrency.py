@@ -88,3 +88,36 @@ def test_searches_during_reindex_never_fail(live_server) -> None:
     with httpx.Client(base_url=live_server.url, timeout=60) as c:
         hits = c.get("/api/search", params={"q": "Grubenwasser"}).json()["hits"]
         assert hits[0]["title"] == "Neues Thema 0"
+
+
+def test_a_slow_upload_does_not_hold_the_search_threads(make_app, tmp_path, monkeypatch) -> None:
+    """With one request thread, searches still answer while an upload's indexing is paused mid-write."""
+    from tests.api.conftest import start_server, stop_server
+
+    marker = tmp_path / "paused"
+    monkeypatch.setenv("REVIERLOTSE_TEST_PAUSE_AT", "writing")
+    monkeypatch.setenv("REVIERLOTSE_TEST_PAUSE_MARKER", str(marker))
+    monkeypatch.setenv("REVIERLOTSE_TEST_PAUSE_S", "8")
+    live = start_server(make_app(request_threads=1))
+    upload: dict[str, int] = {}
+
+    def send_upload() -> None:
+        with httpx.Client(base_url=live.url, timeout=120) as c:
+            files = [("files", ("grubenwasser.md", "# Grubenwasser\n\nAufbereitung von Grubenwasser in der Lausitz.".encode(), "text/markdown"))]
+            upload["status"] = c.post("/api/documents", files=files, headers=AUTH).status_code
+
+    uploader = threading.Thread(target=send_upload)
+    try:
+        uploader.start()
+        while not marker.exists():  # the upload is now paused inside the index run
+            assert uploader.is_alive(), upload
+            time.sleep(0.05)
+        with httpx.Client(base_url=live.url, timeout=120) as c:
+            for query in QUERIES:
+                assert c.get("/api/search", params={"q": query}).status_code == 200
+        assert uploader.is_alive()  # the searches were served while the upload still held its thread
+        uploader.join(60)
+        assert upload["status"] == 201
+    finally:
+        uploader.join(60)
+        stop_server(live)
