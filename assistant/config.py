@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     candidates: int = Field(100, ge=10, le=2000, description="Top-N taken from each retriever before fusion.")
     passages_per_document: int = Field(3, ge=1, le=10)
     abstain_threshold: float = Field(
-        0.3,
+        0.5,
         ge=0.0,
         le=1.0,
         description="Confidence below which we abstain (bench/tune_retrieval.py: keeps all answerable eval questions).",

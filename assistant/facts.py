@@ -18,6 +18,14 @@ import re
 # The same sentences and questions are analysed on every search that reaches them (confidence,
 # sentence scoring); results are immutable frozensets, so they are safe to remember.
 _MEMO_SIZE = 8192
+# Question words that say *which kind* of fact is asked, not what about: no topic evidence for
+# the answer check (engine) or the fact coverage (retrieval confidence).  In a funding assistant
+# "Wie hoch ist die Förderquote?" is the plain amount question; analyse with the index analyzer.
+FACT_QUESTION_WORDS = (
+    "wie hoch viel viele wann lange bis ab groß aktuell aktuelle genau derzeit heute insgesamt jahr "
+    "beim vom zum zur im am ins förderung förderhöhe förderquote fördersatz quote höhe betrag summe geld"
+)
+
 _MONTHS = (
     "Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 )

@@ -89,7 +89,21 @@ def test_modes_and_paging(small_assistant: Assistant) -> None:
 def test_confidence_separates_in_and_out_of_domain(small_assistant: Assistant) -> None:
     inside = small_assistant.search("Förderquote STARK Zuschuss").confidence
     outside = small_assistant.search("Rezept für Apfelkuchen mit Streuseln").confidence
-    assert 0.0 <= outside < inside <= 1.0
+    assert 0.0 <= outside < small_assistant.settings.abstain_threshold <= inside <= 1.0
+
+
+def test_words_that_only_say_which_fact_is_asked_do_not_count_as_topic(make_settings, embedder) -> None:
+    """The amount sentence does not repeat "Förderquote"; a sentence that does holds no amount."""
+    settings = make_settings()
+    write_tree(settings.corpus_dir, {"revierbonus.md": (
+        "---\ntitle: Revierbonus – Zuschuss für Vereine\ntype: foerderprogramm\n---\n"
+        "# Revierbonus\n\n## Förderquote\n\nDie Förderquote richtet sich nach der Richtlinie des Landes.\n\n"
+        "## Höhe\n\nDer Zuschuss beträgt bis zu 80 Prozent der Ausgaben.\n"
+    )})
+    assistant = Assistant(settings, embedder)
+    assistant.index([settings.corpus_dir])
+    for question in ("Wie hoch ist die Förderquote beim Revierbonus?", "Wie viel Geld gibt es beim Revierbonus?"):
+        assert assistant.search(question).signals["fact_cov"] == 1.0, question
 
 
 def test_confidence_drops_when_the_asked_for_fact_is_missing(small_assistant: Assistant) -> None:

@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.answering.citations import SourceList, cite, make_source, renumber
-from assistant.facts import asks_person, covers, fact_kinds, names_person, role_words, wanted_kinds
+from assistant.facts import (
+    FACT_QUESTION_WORDS,
+    asks_person,
+    covers,
+    fact_kinds,
+    names_person,
+    role_words,
+    wanted_kinds,
+)
 from assistant.answering.contacts import contacts_sentence, find_contacts, mentioned_places, region_fits_any
 from assistant.answering.freshness import notices_for
 from assistant.answering.llm import LLMClient, build_messages
@@ -369,14 +377,7 @@ class AnswerEngine:
         return answer
 
 
-# Question words that say *which kind* of fact is asked, not what about: they are no topic evidence.
-# In a funding assistant "Wie hoch ist die Förderung?" is the plain amount question.
-_GENERIC = frozenset(
-    GermanAnalyzer().analyze(
-        "wie hoch viel viele wann lange bis ab groß aktuell aktuelle genau derzeit heute insgesamt jahr "
-        "beim vom zum zur im am ins förderung förderhöhe förderquote fördersatz quote höhe betrag summe"
-    )
-)
+_GENERIC = frozenset(GermanAnalyzer().analyze(FACT_QUESTION_WORDS))
 
 
 def _covered(
