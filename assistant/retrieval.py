@@ -137,6 +137,8 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     query_terms: list[str] = field(default_factory=list)
     signals: dict[str, float] = field(default_factory=dict)
+    # The query's embedding (before feedback), so answering can score sentences without embedding it again.
+    query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -267,6 +269,7 @@ class Retriever:
 
         t0 = time.perf_counter()
         qvecs = self._query_vectors(query)
+        query_vector = qvecs[0]  # the user's own query; feedback below replaces qvecs
         timings["embed"] = _ms(t0)
 
         t0 = time.perf_counter()
@@ -317,6 +320,7 @@ class Retriever:
             timings_ms=timings,
             query_terms=sorted(snap.lexical.known_terms(term_weights)),
             signals=signals,
+            query_vector=query_vector,
         )
 
     def _query_vectors(self, query: str) -> np.ndarray:

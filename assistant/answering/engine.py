@@ -201,12 +201,12 @@ class AnswerEngine:
         if places:
             _prefer_places(result, places)
         if resolved and previous and previous.subject_doc_ids and result.hits:
-            self._put_subject_first(result, previous.subject_doc_ids[0], resolved)
+            self._put_subject_first(result, previous.subject_doc_ids[0])
         draft = _Draft(question.strip(), resolved or result.query, bool(resolved), conv, result, places)
         draft.abstained = not result.hits or result.confidence < self.settings.abstain_threshold
         return draft
 
-    def _put_subject_first(self, result: SearchResult, doc_id: str, query: str) -> None:
+    def _put_subject_first(self, result: SearchResult, doc_id: str) -> None:
         """A follow-up is about the previous subject: answer from that document's best passages.
 
         Its passages are ranked against the resolved question over *all* its chunks
@@ -218,9 +218,11 @@ class AnswerEngine:
         if not chunks:
             return
         rows = np.array([c.row for c in chunks], dtype=np.int64)
-        qvec = self.host.embedder.embed_queries([query])[0]
+        qvec = result.query_vector
+        if qvec is None:
+            qvec = self.host.embedder.embed_queries([result.query])[0]
         dense = snap.vectors.reconstruct_batch(rows) @ qvec
-        lexical = snap.lexical.scores(query)[rows]
+        lexical = snap.lexical.scores(result.query)[rows]
         span = float(dense.max() - dense.min()) or 1.0
         lex_max = float(lexical.max()) or 1.0
         fused = 0.7 * (dense - dense.min()) / span + 0.3 * lexical / lex_max
@@ -236,7 +238,7 @@ class AnswerEngine:
         cands = candidates(self._whole_documents(draft.result.hits), max_chars)
         selector = self.selector
         weights = self.host.snapshot.lexical.term_weights(draft.resolved)
-        ranked = selector.score(draft.resolved, cands, weights=weights)
+        ranked = selector.score(draft.resolved, cands, qvec=draft.result.query_vector, weights=weights)
         labels = document_labels(draft.question, draft.result.hits, self.analyzer)
         chosen = selector.select(ranked, max_chars, labels=labels)
         if chosen and not _covered(draft.question, chosen, self.analyzer, self._known_terms):

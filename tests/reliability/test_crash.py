@@ -129,7 +129,9 @@ def test_sigkill_during_index_run_loses_nothing(point: str, small_assistant: Ass
     report = run_index(settings, counting, [settings.corpus_dir], wait_s=0)
     assert report.changed and not report.failed
     assert {o.doc_id for o in report.outcomes if o.status == "added"} == {"neu-absturz"}
-    assert counting.passages == 0
+    # Chunk texts (title line + text) were all cached by the killed run; only the new
+    # document's answer statements, prepared after the switch it never reached, are new.
+    assert [t for t in counting.embedded if "\n" in t] == []
     assert report.generation > max([before_gen, *orphans])
     assert current_generation(index_dir) == report.generation
     assert not list(index_dir.glob(".building-*"))
