@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     answer_max_chars: int = Field(600, ge=100, le=4000)
     index_statements: bool = Field(
         True,
-        description="Embed every quotable answer sentence while indexing (about +40 % indexing time) "
+        description="Embed every quotable answer sentence while indexing (about +90 % indexing time) "
         "so that answers need no sentence embedding at question time.",
     )
     stale_after_months: int = Field(18, ge=1)
