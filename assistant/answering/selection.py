@@ -34,7 +34,7 @@ MAX_DOCUMENTS = 3
 MAX_CANDIDATES = 32  # sentences scored densely per question (precomputed at index time; ~20 ms each if not)
 MAX_LABEL_CHARS = 90  # longer document names are not put before statements
 MAX_SENTENCES = 4  # 3 → 4 raised the answer-hint rate on the eval set from 0.56 to 0.60
-SCORE_MARGIN = 0.3  # further sentences must score within this of the best one (0.2: hint rate -0.017)
+SCORE_MARGIN = 0.2  # further sentences must score within this of the best one (0.3: hint +0.008, less focused)
 REDUNDANT_COS = 0.95  # sentence vectors this similar say the same thing
 
 
@@ -171,11 +171,20 @@ class SentenceSelector:
 
 
 def reading_order(chosen: list[Candidate]) -> list[Candidate]:
-    """Group by document (in order of relevance), and keep document order inside one."""
+    """Documents in order of relevance; inside one, its best statement first, the rest in document order.
+
+    Why the best first: "Wie hoch ist die Förderquote bei STARK?" should open with "bis zu 90
+    Prozent", not with the sentence above it about the ministry (answer-hint rate +0.009).
+    ``chosen`` comes best-first from ``select``.
+    """
     first_rank: dict[str, int] = {}
+    lead: dict[str, Candidate] = {}
     for i, c in enumerate(chosen):
         first_rank.setdefault(c.hit.document.doc_id, i)
-    return sorted(chosen, key=lambda c: (first_rank[c.hit.document.doc_id], c.position))
+        lead.setdefault(c.hit.document.doc_id, c)
+    return sorted(
+        chosen, key=lambda c: (first_rank[c.hit.document.doc_id], c is not lead[c.hit.document.doc_id], c.position)
+    )
 
 
 def document_labels(question: str, hits: list[DocumentHit], analyzer: GermanAnalyzer) -> dict[str, str]:

@@ -245,21 +245,35 @@ def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
     assert _fact_on_topic("Werkstatt 2 Werkstattsprecher", [other], analyzer)
 
 
-def test_statements_are_labelled_with_their_document_unless_it_is_named() -> None:
-    from assistant.answering.selection import Candidate, document_labels, labelled_text
+def _hit(doc_id: str, title: str):
+    """A one-passage document hit built in memory, for the ordering and labelling rules."""
     from assistant.documents.metadata import DocumentMetadata
     from assistant.documents.models import Chunk
-    from assistant.lexical import GermanAnalyzer
     from assistant.retrieval import DocumentHit, Passage
     from assistant.store import DocumentRecord
 
-    analyzer = GermanAnalyzer()
+    record = DocumentRecord(doc_id, f"{doc_id}.md", title, DocumentMetadata(type="foerderprogramm"), "0" * 64,
+                            "markdown", [], 1)
+    chunk = Chunk(f"{doc_id}#0", doc_id, 0, "Text.", "Text.")
+    return DocumentHit(record, 1.0, [Passage(0, chunk, 1.0, 1.0, 0.0)])
 
-    def hit(doc_id: str, title: str) -> DocumentHit:
-        record = DocumentRecord(doc_id, f"{doc_id}.md", title, DocumentMetadata(type="foerderprogramm"), "0" * 64,
-                                "markdown", [], 1)
-        chunk = Chunk(f"{doc_id}#0", doc_id, 0, "Text.", "Text.")
-        return DocumentHit(record, 1.0, [Passage(0, chunk, 1.0, 1.0, 0.0)])
+
+def test_each_document_opens_with_its_best_statement_then_reads_in_order() -> None:
+    from assistant.answering.selection import Candidate, reading_order
+
+    a, b = _hit("a", "Programm A"), _hit("b", "Programm B")
+    a0, a1, a2 = (Candidate(f"A{i}.", a, a.passages[0], (0, i)) for i in range(3))
+    b0 = Candidate("B0.", b, b.passages[0], (0, 0))
+    best_first = [a2, b0, a0, a1]  # as select() returns them
+    assert [c.text for c in reading_order(best_first)] == ["A2.", "A0.", "A1.", "B0."]
+
+
+def test_statements_are_labelled_with_their_document_unless_it_is_named() -> None:
+    from assistant.answering.selection import Candidate, document_labels, labelled_text
+    from assistant.lexical import GermanAnalyzer
+
+    analyzer = GermanAnalyzer()
+    hit = _hit
 
     kfw = hit("kfw", "KfW-Investitionskredite für kommunale Infrastruktur (IKK 208)")
     stark = hit("stark", "STARK – Stärkung der Transformationsdynamik und Aufbruch in den Revieren und an den Standorten")
