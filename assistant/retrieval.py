@@ -58,8 +58,8 @@ Choices measured on tests/eval/questions.jsonl (139 questions; README "Retrieval
   0.913; ``abstain_threshold`` 0.5 keeps every answerable question and abstains on
   26 of 33 (12 of 14 off-topic).  Until the off-topic questions were added, the
   off-topic gate was set by hand and let "Wie wird das Wetter morgen in Leipzig?"
-  through with 0.97.  The older similarity signals (dense_margin, known_share,
-  passage_share) add nothing (CV AUROC 0.64 together).  ``fact_cov`` uses
+  through with 0.97.  Similarity signals alone (dense_top, dense_margin, known_share)
+  reach only CV AUROC 0.64; a passage_share signal added nothing and was dropped.  ``fact_cov`` uses
   ``facts.covers``, so answer check and confidence agree on what "asks for a fact"
   means.
 """
@@ -308,7 +308,6 @@ class Retriever:
         t0 = time.perf_counter()
         page = hits[offset : offset + k]
         self._attach_chunks(hits[: max(_CONFIDENCE_DOCS, offset + k)] if hits else [])
-        signals |= _passage_coverage(hits[0] if hits else None, term_weights, snap)
         signals |= _fact_coverage(query, hits[:_CONFIDENCE_DOCS], term_weights, snap)
         timings["chunks"] = _ms(t0)
         return SearchResult(
@@ -456,19 +455,6 @@ class Retriever:
         for hit in hits:
             for p in hit.passages:
                 p.chunk = chunks[p.row]
-
-
-def _passage_coverage(hit: DocumentHit | None, term_weights: dict[str, float], snap: Snapshot) -> dict[str, float]:
-    """idf-weighted share of the query's terms that the best passage contains.
-
-    Questions the knowledge base cannot answer usually ask for a detail (a budget, a
-    phone number, a 2027 deadline) whose words are missing from otherwise fitting passages.
-    """
-    total = sum(term_weights.values())
-    if hit is None or not total:
-        return {"passage_share": 0.0}
-    present = set(snap.lexical.analyze(hit.passages[0].chunk.embed_text))
-    return {"passage_share": sum(w for t, w in term_weights.items() if t in present) / total}
 
 
 def _known_share(snap: Snapshot, term_weights: dict[str, float]) -> float:

@@ -33,7 +33,7 @@ from assistant.config import Settings  # noqa: E402
 from assistant.evaluation import evaluate, load_questions  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
-FEATURES = ("dense_top", "dense_margin", "known_share", "passage_share", "fact_cov")
+FEATURES = ("dense_top", "dense_margin", "known_share", "fact_cov")
 MODEL_FEATURES = ("dense_top", "fact_cov")
 KEEP_ANSWERABLE = 0.97  # the threshold may cost at most this share of answerable questions
 C = 10.0  # inverse L2 strength; 1-100 give the same CV AUROC within 0.005
@@ -83,7 +83,7 @@ def main() -> None:
     for name in FEATURES:
         print(f"{name:15s} {roc_auc_score(y, [s.get(name, 0.0) for s in signals]):.3f}")
 
-    for label, features in (("previous similarity signals", FEATURES[:4]), (f"model {MODEL_FEATURES}", MODEL_FEATURES)):
+    for label, features in (("similarity signals alone", FEATURES[:3]), (f"model {MODEL_FEATURES}", MODEL_FEATURES)):
         x = np.array([[s.get(f, 0.0) for f in features] for s in signals])
         cvs = [cross_validated_auroc(x, y, seed) for seed in range(5)]
         print(f"\n{label}\n  5-fold CV AUROC over 5 splits: mean {np.mean(cvs):.3f}, min {min(cvs):.3f}, max {max(cvs):.3f}")
