@@ -231,7 +231,6 @@ class QueryBatcher:
         self.inner = inner
         self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
         self.max_batch = max_batch
-        self.calls = 0  # model calls made for queries (for tests and benchmarks)
         self._waiting: list[_Waiting] = []
         self._busy = False
         self._cv = threading.Condition()
@@ -270,7 +269,6 @@ class QueryBatcher:
                 w.error = exc
         finally:
             with self._cv:
-                self.calls += 1
                 for w in batch:
                     w.done = True
                 self._busy = False

@@ -102,7 +102,8 @@ class Assistant:
             return self._retriever
 
     def close(self) -> None:
-        """Write what is buffered (the usage log); called when a door shuts down."""
+        """Write what is buffered (the usage log) and close the caches; called when a door shuts down."""
+        self.answers.close()
         if self._usage is not None:
             self._usage.close()
             self._usage = None

@@ -117,6 +117,12 @@ class AnswerEngine:
     def selector(self) -> SentenceSelector:
         return SentenceSelector(self.host.embedder, self.statement_vectors, self.analyzer)
 
+    def close(self) -> None:
+        with self._statements_lock:
+            if self._statements is not None:
+                self._statements.close()
+                self._statements = None
+
     @property
     def statement_vectors(self) -> StatementVectors:
         """Answer-statement vectors, mostly precomputed by the indexer (one store per embedder)."""
