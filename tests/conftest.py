@@ -7,7 +7,10 @@ matter how many tests index it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -154,3 +157,33 @@ class CountingEmbedder:
 
     def count_tokens(self, text):
         return self.inner.count_tokens(text)
+
+
+class LogRecorder(logging.Handler):
+    """Keeps every record, and per record all a log file could show: the formatted message with
+    its traceback, the raw arguments and any extra fields (so secret scans miss nothing)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.lines: list[str] = []
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        self.lines.append(f"{self.format(record)} {record.args!r} {getattr(record, '__dict__', {})!r}")
+
+
+@contextlib.contextmanager
+def recording_root_logs() -> Iterator[LogRecorder]:
+    """Record everything logged anywhere, at DEBUG, for the duration of the block."""
+    root = logging.getLogger()
+    old_level = root.level
+    recorder = LogRecorder()
+    root.addHandler(recorder)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield recorder
+    finally:
+        root.removeHandler(recorder)
+        root.setLevel(old_level)

@@ -9,8 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from assistant.answering.models import Answer, ProjectCheck
-from assistant.cli.app import EXIT_ERROR, app, err, fail, make_assistant, out
-from assistant.errors import RevierlotseError
+from assistant.cli.app import EXIT_ERROR, app, assistant_for_command, err, out
 from assistant.retrieval import Filters
 
 
@@ -76,13 +75,8 @@ def ask(
 ) -> None:
     """Eine Frage beantworten, mit Quellenangaben wie [1] – oder ehrlich: weiß ich nicht."""
     filters = Filters(tuple(doc_type or ()), tuple(region or ()), tuple(land or ()))
-    assistant = make_assistant()
-    try:
+    with assistant_for_command() as assistant:
         answer = assistant.ask(question, filters=filters, channel="cli")
-    except RevierlotseError as exc:
-        raise fail(exc) from exc
-    finally:
-        assistant.close()  # writes the usage log line now, not after the command returned
     if as_json:
         out.print_json(json.dumps(answer_payload(answer), ensure_ascii=False))
     else:
@@ -112,13 +106,8 @@ def projekt_check(
 ) -> None:
     """Passende Förderprogramme, Strategiefelder und Ansprechpartner zu einem Projekt finden."""
     description = _read_description(file_or_text)
-    assistant = make_assistant()
-    try:
+    with assistant_for_command() as assistant:
         check = assistant.check_project(description, region=region, channel="cli")
-    except RevierlotseError as exc:
-        raise fail(exc) from exc
-    finally:
-        assistant.close()
     if as_json:
         out.print_json(json.dumps(check.to_dict(), ensure_ascii=False))
     else:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.console import Console
@@ -32,3 +34,16 @@ def make_assistant() -> Assistant:
     # Per-file problems are shown in the report table; the log only needs real errors.
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     return Assistant(Settings())
+
+
+@contextmanager
+def assistant_for_command() -> Iterator[Assistant]:
+    """The Assistant of a one-shot command: errors become a German message and exit 2, and the
+    buffered usage log is written before the command returns."""
+    assistant = make_assistant()
+    try:
+        yield assistant
+    except RevierlotseError as exc:
+        raise fail(exc) from exc
+    finally:
+        assistant.close()

@@ -18,54 +18,26 @@ import pytest
 from telegram_fake import BOT_USERNAME, BotRunner, Call, FakeTelegram
 
 from assistant.answering.models import Answer, Source
-from assistant.config import Settings
 from assistant.errors import QueryTooLong
 from assistant.service import Assistant
 from bot import build_application
-from tests.conftest import SMALL_CORPUS, write_tree
+from tests.conftest import SMALL_CORPUS, recording_root_logs, settings_for, write_tree
 
 TOKEN = "987654321:AAH-test-secret-token-ZYXwvu"
 BUTTONS = ["Mehr Treffer", "Quellen", "👍 hilfreich", "👎 nicht hilfreich"]
 ALLOWED_TAGS = {"b", "i", "a", "code", "blockquote"}
 
 
-class Recorder(logging.Handler):
-    """Keeps every record as the text a log file would get (message and traceback)."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        self.lines: list[str] = []
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-        self.lines.append(self.format(record))
-
-
 @pytest.fixture(scope="module")
 def log_recorder():
-    root = logging.getLogger()
-    old_level = root.level
-    recorder = Recorder()
-    root.addHandler(recorder)
-    root.setLevel(logging.DEBUG)
-    yield recorder
-    root.removeHandler(recorder)
-    root.setLevel(old_level)
+    with recording_root_logs() as recorder:
+        yield recorder
 
 
 @pytest.fixture(scope="module")
 def bot_assistant(tmp_path_factory, embedder, embedding_cache) -> Assistant:
     root = tmp_path_factory.mktemp("bot-kb")
-    settings = Settings(
-        _env_file=None,
-        corpus_dir=root / "corpus",
-        index_dir=root / "index",
-        embedding_cache=embedding_cache,
-        bot_rate_limit_messages=6,
-        bot_rate_limit_window_s=30,
-    )
+    settings = settings_for(root, embedding_cache, bot_rate_limit_messages=6, bot_rate_limit_window_s=30)
     write_tree(settings.corpus_dir, SMALL_CORPUS)
     assistant = Assistant(settings, embedder)
     report = assistant.index([settings.corpus_dir])

@@ -21,9 +21,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api import create_app
-from assistant.config import Settings
 from assistant.service import Assistant
-from tests.conftest import SMALL_CORPUS, write_tree
+from tests.conftest import SMALL_CORPUS, settings_for, write_tree
 
 TOKEN = "fuzz-admin-token"
 OPERATIONS = 13  # operations in the schema (checked below, so this cannot drift silently)
@@ -36,15 +35,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory, embedder, embedding_cache):
     root = tmp_path_factory.mktemp("fuzz")
-    cfg = Settings(
-        _env_file=None,
-        corpus_dir=root / "corpus",
-        index_dir=root / "index",
-        embedding_cache=embedding_cache,
-        admin_token=TOKEN,
-        rate_limit_per_minute=0,
-        max_upload_mb=1,
-    )
+    cfg = settings_for(root, embedding_cache, admin_token=TOKEN, rate_limit_per_minute=0, max_upload_mb=1)
     write_tree(cfg.corpus_dir, SMALL_CORPUS)
     assistant = Assistant(cfg, embedder)
     assistant.index([cfg.corpus_dir])

@@ -3,7 +3,6 @@ right and a wrong token, upload, delete, search, ask) with DEBUG logging on ever
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from telegram_fake import BotRunner, FakeTelegram  # noqa: E402
 from api import create_app  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from bot import build_application  # noqa: E402
-from tests.conftest import SMALL_CORPUS, write_tree  # noqa: E402
+from tests.conftest import SMALL_CORPUS, recording_root_logs, write_tree  # noqa: E402
 
 BOT_TOKEN = "123456789:AAF-soak-secret-BOTTOKEN-qwertz"
 ADMIN_TOKEN = "admin-secret-TOKEN-7f3a9c"
@@ -25,27 +24,10 @@ WRONG_TOKEN = "wrong-secret-TOKEN-b81d"
 LLM_KEY = "sk-llm-secret-KEY-0042"
 
 
-class Recorder(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = self.format(record)  # message, args and traceback as a log file would get them
-        self.lines.append(text + " " + repr(record.args) + " " + repr(getattr(record, "__dict__", {})))
-
-
 @pytest.fixture
 def recorder():
-    root = logging.getLogger()
-    old = root.level
-    rec = Recorder()
-    root.addHandler(rec)
-    root.setLevel(logging.DEBUG)
-    yield rec
-    root.removeHandler(rec)
-    root.setLevel(old)
+    with recording_root_logs() as rec:
+        yield rec
 
 
 def test_no_token_or_key_in_any_log_record(make_settings, embedder, recorder, tmp_path) -> None:
