@@ -23,7 +23,7 @@ _MEMO_SIZE = 8192
 # "Wie hoch ist die Förderquote?" is the plain amount question; analyse with the index analyzer.
 FACT_QUESTION_WORDS = (
     "wie hoch viel viele wann lange bis ab groß aktuell aktuelle genau derzeit heute insgesamt jahr "
-    "beim vom zum zur im am ins förderung förderhöhe förderquote fördersatz quote höhe betrag summe geld"
+    "anzahl beim vom zum zur im am ins förderung förderhöhe förderquote fördersatz quote höhe betrag summe geld"
 )
 
 _MONTHS = (
@@ -53,12 +53,25 @@ _DEADLINE_WORDS = re.compile(
 )
 
 _NUMBER_WORDS = r"(?:\d+|ein|eine|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf)"
+# A count: a number (not a year) before a noun within two words ("rund 450 Arbeitsplätze",
+# "1.200 neue Arbeits- und Ausbildungsplätze", "fünf Werkstätten"); units make it an amount or
+# a duration instead.
+_COUNT = re.compile(
+    rf"(?<![\d.,])(?!(?:19[5-9]\d|20\d\d)\b)(?:{_NUM}|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)\b)"
+    r"\s+(?:[a-zäöüß-]+\s+){0,2}"
+    r"(?!(?:Prozent|Euro|EUR|Mio|Millionen|Mrd|Milliarden|Tsd|Tausend|Jahr|Monat|Woche|Tag|Uhr|Meter|Kilometer|Hektar|Quadratmeter)\w*)[A-ZÄÖÜ]"
+)
 _DURATION = re.compile(rf"\b{_NUMBER_WORDS}\s+(?:weitere\s+)?(?:Jahre?n?|Monate?n?|Wochen?|Tage?n?)\b", re.IGNORECASE)
 
 _AMOUNT_QUESTION = re.compile(
-    r"\bwie\s+(?:hoch|viel|viele|groß)\b|\bwelche\s+(?:summe|höhe|förderquote)\b|\bhöhe\b|\bförderquote\b|"
+    r"\bwie\s*viele\s+(?:\w+-)?(?:mittel|fördermittel|gelder)\b|\bwie\s+(?:hoch|viel|groß)\b|\bwelche\s+(?:summe|höhe|förderquote)\b|\bhöhe\b|\bförderquote\b|"
     r"\bbetrag\b|\bmaximal\b|\bwieviel\b|\bkoste[nt]?\b|\w*preis\b|\bmiete\b|\bzinssatz\b|\w*budget\b",
     re.IGNORECASE,
+)
+# "Wie viele Arbeitsplätze …?" asks for a count, not for money (those were refused for want of an
+# amount); "wie viele Mittel" stays an amount question (above).
+_COUNT_QUESTION = re.compile(
+    r"\bwie\s*viele\b(?!\s+(?:\w+-)?(?:mittel|fördermittel|gelder)\b)|\banzahl\b", re.IGNORECASE
 )
 _DATE_QUESTION = re.compile(
     r"\bbis\s+wann\b|\bwann\b|\bab\s+wann\b|\bfrist\w*\b|\bstichtag\w*\b|\bdeadline\b|\blaufzeit\b|\bwie\s+lange\b",
@@ -66,6 +79,7 @@ _DATE_QUESTION = re.compile(
 )
 # English questions: only for ranking sentences (the answer checks in covers() stay German-only,
 # since English question words cannot be found in the German sources anyway).
+_COUNT_QUESTION_EN = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b", re.IGNORECASE)
 _AMOUNT_QUESTION_EN = re.compile(r"\bhow\s+(?:much|high)\b|\bmaximum\b|\bfunding\s+rate\b|\binterest\s+rate\b", re.I)
 _DATE_QUESTION_EN = re.compile(r"\bwhen\b|\bhow\s+long\b|\bdeadline\b", re.IGNORECASE)
 _MONTH_NUMBER = {
@@ -127,18 +141,21 @@ def fact_tokens(text: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=_MEMO_SIZE)
 def fact_kinds(text: str) -> frozenset[str]:
-    """Which kinds of facts ``text`` contains: 'amount' (money, percent) and/or 'date' (dates, deadlines)."""
+    """Which kinds of facts ``text`` contains: 'amount' (money, percent), 'date' (dates, deadlines),
+    'count' (a number of things)."""
     kinds: set[str] = set()
     if _PERCENT.search(text) or _AMOUNT.search(text):
         kinds.add("amount")
     if _DATE.search(text) or _YEAR.search(text) or _DEADLINE_WORDS.search(text) or _DURATION.search(text):
         kinds.add("date")
+    if _COUNT.search(text):
+        kinds.add("count")
     return frozenset(kinds)
 
 
 @functools.lru_cache(maxsize=_MEMO_SIZE)
 def wanted_kinds(question: str, ranking: bool = False) -> frozenset[str]:
-    """Kinds of facts the question asks for ("wie hoch" → amount, "bis wann" → date).
+    """Kinds of facts the question asks for ("wie hoch" → amount, "bis wann" → date, "wie viele" → count).
 
     With ``ranking`` (sentence scoring only, not the answer checks) English question
     words count too ("how much", "when").
@@ -148,6 +165,8 @@ def wanted_kinds(question: str, ranking: bool = False) -> frozenset[str]:
         kinds.add("amount")
     if _DATE_QUESTION.search(question) or (ranking and _DATE_QUESTION_EN.search(question)):
         kinds.add("date")
+    if _COUNT_QUESTION.search(question) or (ranking and _COUNT_QUESTION_EN.search(question)):
+        kinds.add("count")
     return frozenset(kinds)
 
 

@@ -88,6 +88,7 @@ stand: {RECENT}
 
 Die Wirtschaftsregion Lausitz berät Kommunen, Unternehmen und Vereine in der Lausitz zu Fördermitteln,
 Projektideen und Strukturwandel.
+In ihren Werkstätten arbeiten rund 120 Fachleute aus Kommunen, Kammern und Hochschulen mit.
 """,
     "akteur/thueringen.md": f"""---
 title: "Strukturwandelbüro Altenburger Land"

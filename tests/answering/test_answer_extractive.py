@@ -52,6 +52,30 @@ def test_question_kinds_drive_the_fact_boost() -> None:
     assert fact_boost("Was regelt § 4?", "Antragsberechtigt sind Vereine nach § 4 Abs. 2.") == 1.0
 
 
+def test_how_many_asks_for_a_count_not_for_money() -> None:
+    from assistant.facts import covers
+
+    assert wanted_kinds("Wie viele Arbeitsplätze entstehen im Bahnwerk?") == {"count"}
+    assert wanted_kinds("Wie viele JTF-Mittel stehen Thüringen zur Verfügung?") == {"amount"}
+    assert wanted_kinds("How many jobs will the depot create?", ranking=True) == {"count"}
+    assert fact_kinds("Mit der ersten Halle entstanden rund 450 Arbeitsplätze.") == {"count"}
+    assert fact_kinds("Es gibt fünf thematische Werkstätten.") == {"count"}
+    # Units make a number an amount, a duration or a length, and a year is no count.
+    assert "count" not in fact_kinds("bis zu 90 Prozent, höchstens 14 Milliarden Euro")
+    assert "count" not in fact_kinds("Die Halle ist fast 450 Meter lang und läuft seit 4 Jahren.")
+    assert "count" not in fact_kinds("Im Jahr 2020 Die Landesregierung")
+    jobs = "Wie viele Arbeitsplätze entstehen im Bahnwerk Cottbus?"
+    assert covers(jobs, ["Bis 2026 sollen es insgesamt 1.200 neue Arbeits- und Ausbildungsplätze werden."])
+    assert not covers(jobs, ["Das Werk ist das größte ICE-Instandhaltungswerk der Bahn."])
+
+
+def test_a_how_many_question_is_answered_with_the_count(answerer) -> None:
+    # Until "wie viele" was its own kind it asked for an amount, and this abstained for want of one.
+    answer = answerer.ask("Wie viele Fachleute arbeiten in den Werkstätten der Wirtschaftsregion Lausitz mit?")
+    assert not answer.abstained, answer.text
+    assert "rund 120 Fachleute" in answer.text
+
+
 def test_clean_sentence_removes_markdown_but_keeps_the_words() -> None:
     assert clean_sentence("- Nicht rückzahlbarer **Zuschuss von bis zu 90 Prozent** der Ausgaben") == (
         "Nicht rückzahlbarer Zuschuss von bis zu 90 Prozent der Ausgaben."
