@@ -316,3 +316,40 @@ def test_statements_are_labelled_with_their_document_unless_it_is_named() -> Non
         "„KfW-Investitionskredite für kommunale Infrastruktur (IKK 208)“: Die KfW bietet Kommunen langfristige "
         "Kredite [1]. Der Zins ist fest [1]. STARK fördert Vorhaben in den Revieren [2]."
     )
+
+
+def test_the_retrievers_passage_score_breaks_ties_between_statements(embedder, tmp_path) -> None:
+    """The same sentence in the passage the retriever ranked first and in an unretrieved section:
+    only the passage prior tells them apart, and it prefers the retrieved one."""
+    from assistant.answering.selection import W_PASSAGE, Candidate, SentenceSelector
+    from assistant.retrieval import Passage
+
+    hit = _hit("grw", "GRW – Gemeinschaftsaufgabe")
+    retrieved = hit.passages[0]
+    unretrieved = Passage(1, retrieved.chunk, 0.0, 0.0, 0.0)
+    text = "Bund und Länder finanzieren die Mittel je zur Hälfte."
+    cands = [Candidate(text, hit, unretrieved, (1, 0)), Candidate(text, hit, retrieved, (0, 0))]
+    selector = SentenceSelector(embedder, StatementVectors(embedder, tmp_path / "cache.sqlite"))
+    ranked = selector.score("Wer finanziert die GRW?", cands)
+    assert [c.passage for c in ranked] == [retrieved, unretrieved]
+    assert abs(ranked[0].score - ranked[1].score - W_PASSAGE) < 1e-6
+
+
+def test_a_fact_match_does_not_crowd_out_statements_on_the_topic() -> None:
+    """"GRW Finanzierung Bund Länder Art. 91a GG": the Art. 91a sentence gets the fact boost, and
+    the financing sentence, as close to the topic, must still be quoted."""
+    from assistant.answering.selection import Candidate, SentenceSelector
+    from assistant.lexical import GermanAnalyzer
+
+    hit = _hit("grw", "GRW – Gemeinschaftsaufgabe")
+    texts = (
+        "Die GRW ist eine gemeinsame Aufgabe von Bund und Ländern nach Art. 91a Grundgesetz.",
+        "Bund und Länder finanzieren die Mittel je zur Hälfte.",
+        "Anträge stellen Unternehmen bei der Förderbank ihres Landes.",
+    )
+    article, halves, apply = (Candidate(t, hit, hit.passages[0], (0, i)) for i, t in enumerate(texts))
+    article.score, article.facts = 1.14, 1.0  # topical 0.94
+    halves.score = 0.88
+    apply.score = 0.6
+    selector = SentenceSelector(None, None, GermanAnalyzer())  # type: ignore[arg-type]  # select() embeds nothing
+    assert selector.select([article, halves, apply], max_chars=600) == [article, halves]
