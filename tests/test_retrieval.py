@@ -174,3 +174,49 @@ def test_project_descriptions_match_target_groups_in_front_matter(make_settings,
     )
     assert _ids(assistant.search(description))[0] == "b-vereine"
     assert _ids(assistant.search(description, mode="lexical"))[0] == "b-vereine"
+
+
+_LAND_PROGRAMME = """---
+title: "Regionalbudget"
+type: foerderprogramm
+land: [{land}]
+source_url: "https://example.org/"
+---
+# Regionalbudget
+
+Gefördert werden Personal und Veranstaltungen für Vorhaben im Strukturwandel.
+"""
+
+
+def test_documents_of_other_laender_are_demoted_not_hidden(make_settings, embedder) -> None:
+    """Identical programmes (equal dense and BM25 scores) of two Länder and the Bund: only the town a
+    question names tells them apart."""
+    settings = make_settings()
+    write_tree(settings.corpus_dir, {
+        "a-brandenburg.md": _LAND_PROGRAMME.format(land="Brandenburg"),
+        "b-sachsen.md": _LAND_PROGRAMME.format(land="Sachsen"),
+        "c-bund.md": _LAND_PROGRAMME.format(land="Bund"),
+    })
+    assistant = Assistant(settings, embedder)
+    assert not assistant.index([settings.corpus_dir]).failed
+
+    def scores(query: str, mode: str = "hybrid") -> dict[str, float]:
+        return {h.document.doc_id: h.score for h in assistant.search(query, mode=mode).hits}
+
+    goerlitz = scores("Gibt es ein Regionalbudget für Vorhaben in Görlitz?")  # Görlitz is in Sachsen
+    assert set(goerlitz) == {"a-brandenburg", "b-sachsen", "c-bund"}  # demoted, still listed
+    assert goerlitz["b-sachsen"] - goerlitz["a-brandenburg"] == pytest.approx(0.2)
+    assert goerlitz["c-bund"] == pytest.approx(goerlitz["b-sachsen"])  # nationwide documents keep their score
+    spremberg = scores("Gibt es ein Regionalbudget für Vorhaben in Spremberg?")  # Brandenburg
+    assert spremberg["a-brandenburg"] - spremberg["b-sachsen"] == pytest.approx(0.2)
+    description = (  # project descriptions also name partners elsewhere: half the penalty
+        "Wir sind ein Verein in Görlitz und wollen ein Netzwerk im Strukturwandel aufbauen. "
+        "Dafür brauchen wir ein Regionalbudget für Personal und für Veranstaltungen."
+    )
+    project = scores(description)
+    assert project["b-sachsen"] - project["a-brandenburg"] == pytest.approx(0.1)
+    # Without a place, and in the single-retriever modes, the Länder are treated alike.
+    plain = scores("Gibt es ein Regionalbudget für Vorhaben im Strukturwandel?")
+    assert plain["a-brandenburg"] == pytest.approx(plain["b-sachsen"])
+    dense = scores("Gibt es ein Regionalbudget für Vorhaben in Görlitz?", mode="dense")
+    assert dense["a-brandenburg"] == pytest.approx(dense["b-sachsen"])

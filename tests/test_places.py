@@ -1,0 +1,45 @@
+"""Where a question is: Länder, districts and towns → Land and Revier (assistant.places)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.places import locate
+
+
+@pytest.mark.parametrize(
+    ("text", "lands", "regions"),
+    [
+        ("Wir sind eine Gemeinde im Landkreis Spree-Neiße.", {"Brandenburg"}, {"Lausitz"}),
+        ("Drei Wissenschaftler an der BTU Cottbus-Senftenberg", {"Brandenburg"}, {"Lausitz"}),
+        ("Ein gemeinnütziger Verein in Weißwasser", {"Sachsen"}, {"Lausitz"}),
+        ("Unser Leipziger Start-up", {"Sachsen"}, {"Mitteldeutsches Revier"}),
+        ("Chemie-Mittelständler im Saalekreis", {"Sachsen-Anhalt"}, {"Mitteldeutsches Revier"}),
+        ("Handelsunternehmen aus Bitterfeld-Wolfen", {"Sachsen-Anhalt"}, {"Mitteldeutsches Revier"}),
+        ("Firma sitzt in Halle", {"Sachsen-Anhalt"}, {"Mitteldeutsches Revier"}),
+        ("Das Revier um Leipzig und Halle", {"Sachsen", "Sachsen-Anhalt"}, {"Mitteldeutsches Revier"}),
+        ("Projekte im Altenburger Land", {"Thüringen"}, {"Mitteldeutsches Revier"}),
+        # Länder by name or adjective; Sachsen has parts of both Reviere, so it names none.
+        ("Gilt das auch für Sachsen-Anhalt?", {"Sachsen-Anhalt"}, {"Mitteldeutsches Revier"}),
+        ("Wo krieg ich in Sachsen Zuschuss?", {"Sachsen"}, set()),
+        ("die sächsische Messeförderung", {"Sachsen"}, set()),
+        ("in der brandenburgischen Lausitz", {"Brandenburg"}, {"Lausitz"}),
+    ],
+)
+def test_places_name_their_land_and_revier(text: str, lands: set[str], regions: set[str]) -> None:
+    location = locate(text)
+    assert (set(location.lands), set(location.regions)) == (lands, regions)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wir wollen eine neue Halle bauen.",  # the noun, not the town
+        "Unsere Produktionshalle ist zu klein.",
+        "Der Forst soll aufgeforstet werden.",  # the town is "Forst (Lausitz)"
+        "Wie hoch ist die Förderquote bei STARK?",
+        "Which districts belong to the Lusatian lignite area?",
+    ],
+)
+def test_words_that_only_look_like_places_name_none(text: str) -> None:
+    assert not locate(text)
