@@ -14,6 +14,7 @@ from typing import Protocol
 from assistant.answering.models import Contact
 from assistant.errors import RevierlotseError
 from assistant.lexical import fold_umlauts
+from assistant.places import locate
 from assistant.retrieval import DocumentHit, Filters, SearchResult
 from assistant.statements import short_title
 from assistant.store import DocumentRecord
@@ -30,9 +31,12 @@ def _fold(text: str) -> str:
 
 
 def mentioned_places(text: str, facets: dict[str, list[str]]) -> set[str]:
-    """Regions and Länder of the knowledge base named in ``text`` (casefolded, umlauts folded)."""
+    """Regions and Länder of the knowledge base named in ``text``, directly or through a district
+    or town ("Weißwasser" → Sachsen, Lausitz); casefolded, umlauts folded."""
     folded = _fold(text)
-    found: set[str] = set()
+    location = locate(text)
+    known = {_fold(v) for v in (*facets.get("region", []), *facets.get("land", []))}
+    found: set[str] = {_fold(v) for v in (*location.lands, *location.regions)} & known
     for value in (*facets.get("region", []), *facets.get("land", [])):
         v = _fold(value)
         if v in ("bund", "eu"):

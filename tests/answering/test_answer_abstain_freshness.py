@@ -71,3 +71,13 @@ def test_frist_parsing_and_month_arithmetic() -> None:
     assert parse_frist("Stichtage 31.01.2025 und 30.06.2025") == dt.date(2025, 6, 30)
     assert months_before(dt.date(2026, 8, 31), 18) == dt.date(2025, 2, 28)
     assert months_before(dt.date(2026, 11, 21), 18) == dt.date(2025, 5, 21)
+
+
+def test_a_town_names_its_land_for_contacts_and_answers() -> None:
+    from assistant.answering.contacts import mentioned_places
+
+    facets = {"region": ["Lausitz", "Mitteldeutsches Revier"], "land": ["Bund", "Sachsen", "Thüringen"]}
+    assert mentioned_places("Wir sind ein Verein in Weißwasser.", facets) == {"sachsen", "lausitz"}
+    # Only values the knowledge base has: no "brandenburg" facet here.
+    assert mentioned_places("Wir sitzen in Cottbus.", facets) == {"lausitz"}
+    assert mentioned_places("Und im Altenburger Land?", facets) == {"thueringen", "mitteldeutsches revier"}

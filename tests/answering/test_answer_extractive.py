@@ -300,7 +300,8 @@ def test_statements_are_labelled_with_their_document_unless_it_is_named() -> Non
     hit = _hit
 
     kfw = hit("kfw", "KfW-Investitionskredite für kommunale Infrastruktur (IKK 208)")
-    stark = hit("stark", "STARK – Stärkung der Transformationsdynamik und Aufbruch in den Revieren und an den Standorten")
+    stark = hit("stark", "STARK – Stärkung der Transformationsdynamik und Aufbruch in den Revieren und an den Standorten "
+                         "der Steinkohlekraftwerke (Förderrichtlinie)")  # longer than MAX_LABEL_CHARS: its head
     labels = document_labels("Wohin mit unserer Schulsanierung?", [kfw, stark], analyzer)
     assert labels == {"kfw": "KfW-Investitionskredite für kommunale Infrastruktur (IKK 208)", "stark": "STARK"}
     assert document_labels("Wie hoch ist die Förderquote bei STARK?", [stark], analyzer) == {}
