@@ -154,6 +154,8 @@ class SearchResult:
     mode: Mode
     timings_ms: dict[str, float] = field(default_factory=dict)
     query_terms: list[str] = field(default_factory=list)
+    # Länder the query names, directly or through a district or town (hybrid search ranks others lower).
+    located_lands: list[str] = field(default_factory=list)
     signals: dict[str, float] = field(default_factory=dict)
     # The query's embedding (before feedback), so answering can score sentences without embedding it again.
     query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
@@ -314,7 +316,8 @@ class Retriever:
         t0 = time.perf_counter()
         pool = np.unique(np.concatenate([*dense_rows, lex_rows.astype(np.int64)]))
         known_share = _known_share(snap, term_weights)
-        demoted = self._other_land_penalty(locate(query), project=len(qvecs) > 1) if mode == "hybrid" else None
+        location = locate(query)
+        demoted = self._other_land_penalty(location, project=len(qvecs) > 1) if mode == "hybrid" else None
         scored = self._score(pool, qvecs, lex_all, known_share, mode, doc_lex, term_weights, demoted)
         # Similarity signals come from the user's own query, before feedback moves it.
         signals = self._dense_signals(scored[0], scored[1]) | {"known_share": known_share}
@@ -338,6 +341,7 @@ class Retriever:
             mode=mode,
             timings_ms=timings,
             query_terms=sorted(snap.lexical.known_terms(term_weights)),
+            located_lands=sorted(location.lands),
             signals=signals,
             query_vector=query_vector,
         )

@@ -166,6 +166,7 @@ def search_payload(result: SearchResult) -> dict:
         "query": result.query,
         "confidence": round(result.confidence, 4),
         "total_documents": result.total_documents,
+        "located_lands": result.located_lands,
         "hits": hits,
     }
 

@@ -104,6 +104,10 @@ class SearchOut(BaseModel):
     query: str
     confidence: float
     total_documents: int
+    located_lands: list[str] = Field(
+        description="Länder the query names, directly or through a district or town (e.g. 'Spree-Neiße' → "
+        "Brandenburg); in hybrid mode documents of other Länder rank lower."
+    )
     hits: list[HitOut]
     page: int
     k: int

@@ -50,6 +50,12 @@ def test_search_groups_by_document(client: TestClient) -> None:
     assert len(ids) == len(set(ids))
 
 
+def test_search_names_the_laender_a_query_is_about(client: TestClient) -> None:
+    located = client.get("/api/search", params={"q": "Zuschuss für einen Verein in Weißwasser"}).json()
+    assert located["located_lands"] == ["Sachsen"]  # Weißwasser lies in the Saxon Lausitz
+    assert client.get("/api/search", params={"q": "Zuschuss 90 Prozent"}).json()["located_lands"] == []
+
+
 def test_search_paging(client: TestClient) -> None:
     first = client.get("/api/search", params={"q": "Förderung", "k": 2, "page": 1}).json()
     second = client.get("/api/search", params={"q": "Förderung", "k": 2, "page": 2}).json()

@@ -78,6 +78,7 @@ def test_staff_page_search_filter_source_ask_upload(live_server, browser, tmp_pa
     page.get_by_label("Land", exact=True).first.select_option("Brandenburg")
     page.get_by_role("button", name="Suchen").click()
     expect(page.locator("#search-summary")).to_contain_text("gefunden")
+    expect(page.locator("#search-summary")).not_to_contain_text("Ort erkannt")
     titles = page.locator(".hit h3").all_inner_texts()
     assert titles and all("STARK" not in t and "Metropolregion" not in t for t in titles), titles
 
@@ -89,6 +90,11 @@ def test_staff_page_search_filter_source_ask_upload(live_server, browser, tmp_pa
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
     page.get_by_label("Land", exact=True).first.select_option("")
+
+    # a town in the query: the page says which Land it ranked for
+    page.get_by_label("Suchbegriffe oder Frage").fill("Förderung für eine Firma in Spremberg")
+    page.get_by_role("button", name="Suchen").click()
+    expect(page.locator("#search-summary")).to_contain_text("Ort erkannt: Brandenburg")
 
     # tabs: arrow keys move between them (WAI-ARIA tabs)
     page.get_by_role("tab", name="Suche").focus()

@@ -193,9 +193,12 @@ function renderResults(data) {
   list.replaceChildren();
   const terms = highlightTerms(data.query, data.query_terms);
   const n = data.total_documents;
+  const where = data.located_lands.length
+    ? ` · Ort erkannt: ${data.located_lands.join(", ")} – Dokumente anderer Länder stehen weiter unten`
+    : "";
   $("#search-summary").textContent = n === 0
     ? "Keine Treffer. Andere Begriffe oder weniger Filter versuchen."
-    : `${n} ${n === 1 ? "Dokument" : "Dokumente"} gefunden`;
+    : `${n} ${n === 1 ? "Dokument" : "Dokumente"} gefunden${where}`;
   for (const hit of data.hits) {
     const meta = [TYPE_LABELS[hit.type] || hit.type];
     if (hit.stand) meta.push("Stand " + formatDate(hit.stand));
