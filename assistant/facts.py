@@ -23,7 +23,7 @@ _MEMO_SIZE = 8192
 # "Wie hoch ist die Förderquote?" is the plain amount question; analyse with the index analyzer.
 FACT_QUESTION_WORDS = (
     "wie hoch viel viele wann lange bis ab groß aktuell aktuelle genau derzeit heute insgesamt jahr "
-    "anzahl beim vom zum zur im am ins förderung förderhöhe förderquote fördersatz quote höhe betrag summe geld"
+    "anzahl läuft laufen gilt gelten dauert dauern beim vom zum zur im am ins förderung förderhöhe förderquote fördersatz quote höhe betrag summe geld"
 )
 
 _MONTHS = (
@@ -63,16 +63,17 @@ _COUNT = re.compile(
 )
 _DURATION = re.compile(rf"\b{_NUMBER_WORDS}\s+(?:weitere\s+)?(?:Jahre?n?|Monate?n?|Wochen?|Tage?n?)\b", re.IGNORECASE)
 
+# "wie viele (JTF-)Mittel", "wie viele Milliarden Euro": money, so an amount question.
+_MONEY_AFTER = r"(?:\w+\s+)?(?:\w+-)?(?:mittel|fördermittel|gelder|euro|millionen|milliarden|mio|mrd|prozent)\b"
 _AMOUNT_QUESTION = re.compile(
-    r"\bwie\s*viele\s+(?:\w+-)?(?:mittel|fördermittel|gelder)\b|\bwie\s+(?:hoch|viel|groß)\b|\bwelche\s+(?:summe|höhe|förderquote)\b|\bhöhe\b|\bförderquote\b|"
+    rf"\bwie\s*viele\s+{_MONEY_AFTER}|\bwie\s+(?:hoch|viel|groß)\b|\bwelche\s+(?:summe|höhe|förderquote)\b|"
+    r"\bhöhe\b|\bförderquote\b|"
     r"\bbetrag\b|\bmaximal\b|\bwieviel\b|\bkoste[nt]?\b|\w*preis\b|\bmiete\b|\bzinssatz\b|\w*budget\b",
     re.IGNORECASE,
 )
 # "Wie viele Arbeitsplätze …?" asks for a count, not for money (those were refused for want of an
-# amount); "wie viele Mittel" stays an amount question (above).
-_COUNT_QUESTION = re.compile(
-    r"\bwie\s*viele\b(?!\s+(?:\w+-)?(?:mittel|fördermittel|gelder)\b)|\banzahl\b", re.IGNORECASE
-)
+# amount); "wie viele Mittel/Milliarden Euro" stays an amount question (above).
+_COUNT_QUESTION = re.compile(rf"\bwie\s*viele\b(?!\s+{_MONEY_AFTER})|\banzahl\b", re.IGNORECASE)
 _DATE_QUESTION = re.compile(
     r"\bbis\s+wann\b|\bwann\b|\bab\s+wann\b|\bfrist\w*\b|\bstichtag\w*\b|\bdeadline\b|\blaufzeit\b|\bwie\s+lange\b",
     re.IGNORECASE,

@@ -64,6 +64,9 @@ def test_how_many_asks_for_a_count_not_for_money() -> None:
     assert "count" not in fact_kinds("bis zu 90 Prozent, höchstens 14 Milliarden Euro")
     assert "count" not in fact_kinds("Die Halle ist fast 450 Meter lang und läuft seit 4 Jahren.")
     assert "count" not in fact_kinds("Im Jahr 2020 Die Landesregierung")
+    # "wie viele" before money is an amount question still ("Wie viele Milliarden Euro …" was refused).
+    assert wanted_kinds("Wie viele Milliarden Euro stellt der Bund bereit?") == {"amount"}
+    assert covers("Wie viele Milliarden Euro stellt der Bund bereit?", ["Der Bund stellt bis zu 14 Milliarden Euro bereit."])
     jobs = "Wie viele Arbeitsplätze entstehen im Bahnwerk Cottbus?"
     assert covers(jobs, ["Bis 2026 sollen es insgesamt 1.200 neue Arbeits- und Ausbildungsplätze werden."])
     assert not covers(jobs, ["Das Werk ist das größte ICE-Instandhaltungswerk der Bahn."])
@@ -267,6 +270,9 @@ def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
     other = _stated("Sprecher der Werkstatt ist Prof. Dr. Michael Hübner.", "Werkstatt 2 – Innovation", "Werkstatt 2")
     assert not _fact_on_topic("Wer ist Werkstattsprecher der Werkstatt Kunst und Kultur?", [other], analyzer)
     assert _fact_on_topic("Werkstatt 2 Werkstattsprecher", [other], analyzer)
+    # "läuft" only says a duration is asked, like "wie lange": the programme's end date answers it.
+    end = _stated("Laufend bis 2038; programmbezogene Fristen stehen in den Aufrufen.", "Investitionsgesetz Kohleregionen")
+    assert _fact_on_topic("Bis wann läuft das Investitionsgesetz Kohleregionen?", [end], analyzer)
 
 
 def _hit(doc_id: str, title: str):
