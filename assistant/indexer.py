@@ -304,7 +304,7 @@ def _embed_statements(settings: Settings, embedder: Embedder, entries: list[_Ent
             for e in entries
             for chunk in e.chunks
             for budget in budgets
-            for _, statement in quotable_statements(chunk.text, budget)
+            for _, statement in quotable_statements(chunk.text, budget, chunk.heading_path)
         }
     )
     progress.statements_total(len(texts))

@@ -16,6 +16,9 @@ from assistant.facts import fact_tokens
 
 MIN_CHARS = 25  # shorter statements are kept only when they carry a fact (amount, date, §)
 MAX_LABEL_CHARS = 60  # "**Sachsen**" above a list is its label, like an intro ending in ":"
+# A list under a heading is one statement up to this length; a longer one stays item by item as
+# before: a timeline ("Weg zur Gründung") quoted whole would crowd out the one date asked for.
+HEADING_LIST_CHARS = 300
 CITE_MARKER_CHARS = 8  # room for " [nn]" and the joining space when a statement is cited
 PROJECT_EVIDENCE_CHARS = 400  # budget of one "why it fits" quote in a project check
 
@@ -56,13 +59,18 @@ def short_title(title: str) -> str:
     return title.strip()
 
 
-def statements(text: str, max_chars: int | None = None) -> list[str]:
+def statements(text: str, max_chars: int | None = None, heading: str | None = None) -> list[str]:
     """Cleaned statements of a passage: sentences, with a list intro ("…: ") merged with its items.
 
     A short label line without a full stop ("Sachsen") followed by list items is an
-    intro too ("Sachsen: Landkreis Bautzen; Landkreis Görlitz.").  When the merged
-    list would be longer than ``max_chars``, its items stay separate statements
-    instead, so a long list can still be quoted item by item.
+    intro too ("Sachsen: Landkreis Bautzen; Landkreis Görlitz."), and so is the
+    passage's ``heading`` when the passage opens with a list ("Die fünf Werkstätten:
+    Infrastruktur und Mobilität; …" — quoted alone, "Infrastruktur und Mobilität"
+    says nothing) if its items are phrases, not sentences, and the merged list has
+    at most ``HEADING_LIST_CHARS``.  When a list
+    with an intro would be longer than ``max_chars``, its items stay separate
+    statements with the intro instead, so a long list can still be quoted item by
+    item.
 
     Emphasis markup is removed *before* splitting: "am **30. Oktober 2013**" would
     otherwise look like a sentence end after "**30.".
@@ -70,6 +78,14 @@ def statements(text: str, max_chars: int | None = None) -> list[str]:
     raws = _rejoin(split_sentences(_MD_EMPHASIS.sub("", text)))
     out: list[str] = []
     i = 0
+    title = clean_sentence(heading or "").rstrip(":")
+    if title and not title.endswith("?") and raws and _MD_LIST.match(raws[0]):
+        items, after = _list_items(raws, 0)
+        # Items that are sentences of their own ("- Der Landkreis grenzt an Polen.") stand alone.
+        phrases = not any(raw.rstrip().endswith((".", "!", "?", "…")) for raw in raws[:after])
+        merged = _merged_list(f"{title}:", f"{title}:", items, min(max_chars or HEADING_LIST_CHARS, HEADING_LIST_CHARS))
+        if phrases and len(merged) == 1:
+            out, i = merged, after
     while i < len(raws):
         text_i = clean_sentence(raws[i])
         is_item = bool(_MD_LIST.match(raws[i]))
@@ -82,24 +98,35 @@ def statements(text: str, max_chars: int | None = None) -> list[str]:
             and bool(_MD_LIST.match(raws[i]))
         )
         if text_i.endswith(":") or label:
-            items: list[str] = []
-            while i < len(raws) and _MD_LIST.match(raws[i]):
-                item = clean_sentence(raws[i]).rstrip(".,;")
-                if item:
-                    items.append(item)
-                i += 1
+            items, i = _list_items(raws, i)
             intro = text_i if text_i.endswith(":") else text_i + ":"
-            merged = f"{intro} {'; '.join(items)}."
-            if items and (max_chars is None or len(merged) <= max_chars):
-                text_i = merged
-            elif items:
-                # Too long as one: each item is quoted with its intro ("Förderbereiche (§ 4): öffentliche
-                # Fürsorge …: Kinderbetreuung, …"), which a bare lower-case item could not be.
-                out.append(text_i)
-                out.extend(_with_intro(intro, item, max_chars) for item in items)
-                continue
+            out.extend(_merged_list(text_i, intro, items, max_chars))
+            continue
         out.append(text_i)
     return out
+
+
+def _list_items(raws: list[str], i: int) -> tuple[list[str], int]:
+    """The cleaned list items from ``raws[i]`` on, and the index after them."""
+    items: list[str] = []
+    while i < len(raws) and _MD_LIST.match(raws[i]):
+        item = clean_sentence(raws[i]).rstrip(".,;")
+        if item:
+            items.append(item)
+        i += 1
+    return items, i
+
+
+def _merged_list(line: str, intro: str, items: list[str], max_chars: int | None) -> list[str]:
+    """A list as one statement ("intro item; item."), or — too long for that — its intro line and
+    each item with the intro ("Förderbereiche (§ 4): öffentliche Fürsorge …: Kinderbetreuung, …"),
+    which a bare lower-case item could not be."""
+    if any(item.endswith("?") for item in items):
+        return [line, *items]  # questions ("Was Sie dort fragen können"), dropped as fragments
+    merged = f"{intro} {'; '.join(items)}."
+    if items and (max_chars is None or len(merged) <= max_chars):
+        return [merged]
+    return [line, *(_with_intro(intro, item, max_chars) for item in items)]
 
 
 def _with_intro(intro: str, item: str, max_chars: int | None) -> str:
@@ -110,8 +137,12 @@ def _with_intro(intro: str, item: str, max_chars: int | None) -> str:
     return item if _ENDS_SENTENCE.search(item) else f"{item}."
 
 
-def quotable_statements(text: str, max_chars: int) -> list[tuple[int, str]]:
+def quotable_statements(
+    text: str, max_chars: int, heading_path: tuple[str, ...] | list[str] = ()
+) -> list[tuple[int, str]]:
     """(index, statement) pairs of a chunk that may be quoted in an answer of ``max_chars``.
+
+    ``heading_path`` is the chunk's: its last heading introduces a list the chunk opens with.
 
     Dropped: empty ones, fragments, statements too long to quote with their citation
     marker, and very short ones without a fact.  The index is the statement's place
@@ -119,7 +150,8 @@ def quotable_statements(text: str, max_chars: int) -> list[tuple[int, str]]:
     """
     budget = max_chars - CITE_MARKER_CHARS
     out: list[tuple[int, str]] = []
-    for i, statement in enumerate(statements(text, budget)):
+    heading = heading_path[-1] if heading_path else None
+    for i, statement in enumerate(statements(text, budget, heading)):
         if not statement or len(statement) > budget or is_fragment(statement):
             continue
         if len(statement) < MIN_CHARS and not fact_tokens(statement):

@@ -81,7 +81,7 @@ def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int | Non
         if rank and top > 0 and hit.score < 0.5 * top:
             break
         for passage in hit.passages:
-            for i, text in quotable_statements(passage.chunk.text, max_chars):
+            for i, text in quotable_statements(passage.chunk.text, max_chars, passage.chunk.heading_path):
                 key = text.casefold()
                 if key not in seen:
                     seen.add(key)

@@ -236,6 +236,21 @@ def test_a_list_under_a_label_is_one_statement_and_a_long_list_is_quoted_item_by
     assert not any(s[0].islower() for s in items)  # quotable, not dropped as fragments
 
 
+def test_a_list_that_opens_a_section_is_introduced_by_its_heading() -> None:
+    workshops = "- Infrastruktur und Mobilität\n- Innovation und Digitalisierung (Werkstatt 2)\n\nJede Werkstatt tagt."
+    assert chunk_statements(workshops, 590, heading="Die fünf Werkstätten") == [
+        "Die fünf Werkstätten: Infrastruktur und Mobilität; Innovation und Digitalisierung (Werkstatt 2).",
+        "Jede Werkstatt tagt.",
+    ]
+    # Items that are sentences stand alone, and so do questions (FAQ lists) and long lists.
+    notes = "- Der Landkreis grenzt an Polen.\n- Anträge vor Beginn stellen."
+    assert chunk_statements(notes, 590, heading="Hinweise") == ["Der Landkreis grenzt an Polen.", "Anträge vor Beginn stellen."]
+    faq = "- Was kann ich fragen?\n- Wer hilft mir?"
+    assert chunk_statements(faq, 590, heading="Was Sie dort fragen können") == ["Was kann ich fragen?", "Wer hilft mir?"]
+    long_list = "\n".join(f"- Station {i} mit einer längeren Beschreibung der Etappe" for i in range(8))
+    assert not chunk_statements(long_list, 590, heading="Weg zur Gründung")[0].startswith("Weg zur Gründung")
+
+
 def _stated(text: str, title: str, heading: str = "") -> object:
     """A stand-in for a chosen Candidate: only text, document title and heading matter here."""
     from types import SimpleNamespace
