@@ -93,6 +93,9 @@ def _splitter():  # noqa: ANN202 - third-party module object
     return char_split
 
 
+_MIN_TAIL_CHARS = 8  # a known compound at the end of a longer one ("…kohleverstromung")
+
+
 @functools.lru_cache(maxsize=200_000)
 def compound_parts(word: str) -> tuple[str, ...]:
     """Split a lowercase German compound into its two main parts, or () if it is none."""
@@ -226,7 +229,8 @@ class LexicalIndex:
 
         Per word: a known term stays; an unknown compound whose parts are all known
         ("Strukturwandelgeld" → strukturwandel, geld) is represented by its parts alone, so
-        it does not count as an unknown word; any other unknown term is replaced by its
+        it does not count as an unknown word, plus the longest known compound it ends with
+        ("Braunkohleverstromung" → also kohleverstrom); any other unknown term is replaced by its
         typo correction if there is one (see ``correct``; not in English queries) and kept
         as it is otherwise.
         """
@@ -246,7 +250,23 @@ class LexicalIndex:
             elif head in self._vocab:
                 out.append(head)
             out.extend(parts)
+            if head not in self._vocab and parts:
+                out.extend(self._known_tail(word, parts))
         return tuple(out)
+
+    def _known_tail(self, word: str, parts: list[str]) -> list[str]:
+        """The longest known compound a word ends with, beyond its last part.
+
+        "Braunkohleverstromung" splits into braunkohle + verstromung, but the documents
+        say "Kohleverstromung": that term carries the meaning better than either part.
+        """
+        folded = fold_umlauts(word.lower())
+        for start in range(1, len(folded) - _MIN_TAIL_CHARS + 1):
+            stems = self._analyzer.analyze(folded[start:])
+            tail = stems[0] if stems else ""
+            if tail in self._vocab and tail not in parts:
+                return [tail]
+        return []
 
     def query_terms(self, query: str) -> list[str]:
         """The resolved query terms the index knows (what BM25 scores)."""

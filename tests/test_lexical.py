@@ -106,6 +106,16 @@ def test_unknown_compound_of_known_parts_counts_as_its_parts() -> None:
     assert set(index.term_weights("Wasserstoffprojekte")) == {"wasserstoff", "projekt"}
 
 
+def test_an_unknown_compound_also_counts_as_the_known_compound_it_ends_with() -> None:
+    # "Braunkohleverstromung" splits into Braunkohle + Verstromung; the documents say "Kohleverstromung".
+    index = LexicalIndex.build(["Das Ende der Kohleverstromung ist 2038.", "Braunkohle wird abgebaut.",
+                                "Die Verstromung von Gas.", "Kohleverstromung und Braunkohle."])
+    terms = index.resolve("Braunkohleverstromung")
+    assert "kohleverstrom" in terms and {"braunkohl", "verstrom"} <= set(terms)
+    rows, _ = index.search("Wann endet die Braunkohleverstromung?", 4)
+    assert set(rows.tolist()[:2]) == {0, 3}  # above "Braunkohle" alone and "Verstromung" alone
+
+
 def test_document_scores_reward_covering_the_query_across_rows() -> None:
     texts = [
         "Kindertagesstätten werden gefördert.",
