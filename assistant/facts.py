@@ -190,7 +190,9 @@ _CONTACT_FACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d /()-]{6,}\d")
 MAX_WORDS_FOR_YEAR_CHECK = 25
 
 # "Wer leitet …?", "Wer ist Werkstattsprecherin …?" ask for a person (checked in the engine's _fact_on_topic).
-_ROLE = r"\w*(?:leiter|sprecher|vorsitzende|geschäftsführer|ansprechpartner|sachbearbeiter)\w*"
+# Not "Ansprechpartner": that is often an office ("Wer ist Ansprechpartner für STARK in Sachsen?" → the
+# SAS), and requiring a named person refused it.
+_ROLE = r"\w*(?:leiter|sprecher|vorsitzende|geschäftsführer|sachbearbeiter)\w*"
 _PERSON_QUESTION = re.compile(rf"\bwer\s+(?:leitet|führt|koordiniert)\b|\b{_ROLE}\b", re.IGNORECASE)
 _ROLE_WORD = re.compile(rf"\b(?:{_ROLE}|leitet|führt|koordiniert)\b", re.IGNORECASE)
 # A person's name: after a title or form of address ("Prof. Dr. Anna Schmidt", "Frau Müller").

@@ -285,6 +285,9 @@ def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
     other = _stated("Sprecher der Werkstatt ist Prof. Dr. Michael Hübner.", "Werkstatt 2 – Innovation", "Werkstatt 2")
     assert not _fact_on_topic("Wer ist Werkstattsprecher der Werkstatt Kunst und Kultur?", [other], analyzer)
     assert _fact_on_topic("Werkstatt 2 Werkstattsprecher", [other], analyzer)
+    # An "Ansprechpartner" may be an office: the answer need not name a person.
+    office = _stated("Vor einem STARK-Antrag lohnt das Gespräch mit der Landesstelle: SAS (Sachsen).", "STARK")
+    assert _fact_on_topic("Wer ist Ansprechpartner für STARK in Sachsen?", [office], analyzer)
     # "läuft" only says a duration is asked, like "wie lange": the programme's end date answers it.
     end = _stated("Laufend bis 2038; programmbezogene Fristen stehen in den Aufrufen.", "Investitionsgesetz Kohleregionen")
     assert _fact_on_topic("Bis wann läuft das Investitionsgesetz Kohleregionen?", [end], analyzer)
