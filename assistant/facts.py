@@ -23,7 +23,8 @@ _MEMO_SIZE = 8192
 # "Wie hoch ist die Förderquote?" is the plain amount question; analyse with the index analyzer.
 FACT_QUESTION_WORDS = (
     "wie hoch viel viele wann lange bis ab groß aktuell aktuelle genau derzeit heute insgesamt jahr "
-    "anzahl läuft laufen gilt gelten dauert dauern beim vom zum zur im am ins förderung förderhöhe förderquote fördersatz quote höhe betrag summe geld"
+    "anzahl läuft laufen gilt gelten dauert dauern beim vom zum zur im am ins "
+    "förderung förderhöhe förderquote fördersatz quote höhe betrag summe geld"
 )
 
 _MONTHS = (
@@ -57,9 +58,11 @@ _NUMBER_WORDS = r"(?:\d+|ein|eine|zwei|drei|vier|fünf|sechs|sieben|acht|neun|ze
 # "1.200 neue Arbeits- und Ausbildungsplätze", "fünf Werkstätten"); units make it an amount or
 # a duration instead.
 _COUNT = re.compile(
-    rf"(?<![\d.,])(?!(?:19[5-9]\d|20\d\d)\b)(?:{_NUM}|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)\b)"
+    r"(?<![\d.,])(?!(?:19[5-9]\d|20\d\d)\b)"
+    rf"(?:{_NUM}|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)\b)"
     r"\s+(?:[a-zäöüß-]+\s+){0,2}"
-    r"(?!(?:Prozent|Euro|EUR|Mio|Millionen|Mrd|Milliarden|Tsd|Tausend|Jahr|Monat|Woche|Tag|Uhr|Meter|Kilometer|Hektar|Quadratmeter)\w*)[A-ZÄÖÜ]"
+    r"(?!(?:Prozent|Euro|EUR|Mio|Millionen|Mrd|Milliarden|Tsd|Tausend|Jahr|Monat|Woche|Tag|Uhr"
+    r"|Meter|Kilometer|Hektar|Quadratmeter)\w*)[A-ZÄÖÜ]"
 )
 _DURATION = re.compile(rf"\b{_NUMBER_WORDS}\s+(?:weitere\s+)?(?:Jahre?n?|Monate?n?|Wochen?|Tage?n?)\b", re.IGNORECASE)
 

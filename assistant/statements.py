@@ -83,7 +83,8 @@ def statements(text: str, max_chars: int | None = None, heading: str | None = No
         items, after = _list_items(raws, 0)
         # Items that are sentences of their own ("- Der Landkreis grenzt an Polen.") stand alone.
         phrases = not any(raw.rstrip().endswith((".", "!", "?", "…")) for raw in raws[:after])
-        merged = _merged_list(f"{title}:", f"{title}:", items, min(max_chars or HEADING_LIST_CHARS, HEADING_LIST_CHARS))
+        limit = min(max_chars or HEADING_LIST_CHARS, HEADING_LIST_CHARS)
+        merged = _merged_list(f"{title}:", f"{title}:", items, limit)
         if phrases and len(merged) == 1:
             out, i = merged, after
     while i < len(raws):
