@@ -133,6 +133,8 @@ def _match_block(number: int | None, match: Match) -> str:
     lines.append(f"<i>{esc(' · '.join(meta))}</i>")
     for evidence in match.evidence[:1]:
         lines.append(f"Warum: „{esc(shorten(evidence.document_sentence, 300))}“")
+    if match.eligibility_note:
+        lines.append(f"Achtung: {esc(match.eligibility_note)}")
     return "\n".join(lines)
 
 

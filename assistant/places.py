@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 BRANDENBURG, SACHSEN, SACHSEN_ANHALT, THUERINGEN = "Brandenburg", "Sachsen", "Sachsen-Anhalt", "Thüringen"
@@ -70,6 +71,11 @@ class Location:
 
     def __bool__(self) -> bool:
         return bool(self.lands)
+
+    def excludes(self, lands: Iterable[str]) -> bool:
+        """Whether a document tagged with ``lands`` is about other Länder only (nationwide ones never are)."""
+        named = set(lands) & set(LANDS)
+        return bool(self.lands) and bool(named) and not named & self.lands
 
 
 @functools.lru_cache(maxsize=4096)

@@ -43,3 +43,11 @@ def test_places_name_their_land_and_revier(text: str, lands: set[str], regions: 
 )
 def test_words_that_only_look_like_places_name_none(text: str) -> None:
     assert not locate(text)
+
+
+def test_a_location_excludes_documents_of_other_laender_only() -> None:
+    weisswasser = locate("Ein Verein in Weißwasser")
+    assert weisswasser.excludes(["Sachsen-Anhalt"]) and weisswasser.excludes(["Brandenburg", "EU"])
+    assert not weisswasser.excludes(["Sachsen", "Sachsen-Anhalt"])  # names the located Land too
+    assert not weisswasser.excludes(["Bund"]) and not weisswasser.excludes([])  # nationwide or untagged
+    assert not locate("Ein Verein").excludes(["Sachsen-Anhalt"])  # no place named: nothing excluded

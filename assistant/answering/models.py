@@ -103,6 +103,8 @@ class Match:
     evidence: tuple[Evidence, ...]
     foerderart: str | None = None
     frist: str | None = None
+    # Set when the programme's target groups admit none of the sponsor types the description names.
+    eligibility_note: str | None = None
 
 
 @dataclass

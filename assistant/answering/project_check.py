@@ -17,6 +17,15 @@ with a relevant document; found = a relevant document in the list, first = ranke
 "fused" is the retriever's per-query score (min-max scaled, dense + BM25), "dense"
 the raw cosine of the document's best passage.  So the default is fused + mix.
 (On the tiny test fixture dense ranked one strategy better; the shipped corpus decides.)
+
+Who may apply and where (session 3, ``bench/project_check_quality.py``, later retrieval):
+programmes whose ``zielgruppe`` admits none of the sponsor types the description
+names ("gemeinnütziger Verein" and a founders' grant; ``eligibility.py``) score
+× ``ELIGIBILITY_PENALTY`` and carry a note; programmes and contacts of Länder other
+than the one the description is in ("Verein in Weißwasser" → Sachsen) × the region
+penalty, as an explicit region does — strategies elsewhere may still be a model.
+found / first 23/16 → 23/17 (eligibility; 9, 4 and 0 of 95 listed programmes for other
+target groups at 0.9, 0.8 and 0.7) → 25/17 (places; with strategies too: 24/16).
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.answering.contacts import Searcher, _fold
+from assistant.answering.eligibility import eligible, sponsor_groups
+from assistant.places import locate
 from assistant.answering.freshness import document_notices
 from assistant.answering.models import Evidence, Match, ProjectCheck
 from assistant.answering.selection import SentenceSelector, candidates
@@ -45,6 +56,9 @@ LIMITS = {"foerderprogramm": 5, "strategie": 3, "akteur": 3}
 MIN_RELATIVE = 0.5  # fused: a match must reach half the best score of its kind
 MAX_GAP = 0.06  # dense: within this cosine of the best one (e5 cosines sit in 0.75–0.9)
 REGION_PENALTY = 0.8
+# A programme whose target groups admit none of the sponsor types named (a Verein and a founders'
+# grant): demoted, and listed with a note if it still ranks (bench/project_check_quality.py).
+ELIGIBILITY_PENALTY = 0.7
 _NATIONWIDE = {"bund", "eu", "deutschland"}
 
 
@@ -129,11 +143,17 @@ class ProjectChecker:
                     entry.whole = value
                 else:
                     entry.by_sentence[qi] = value
+        groups = sponsor_groups(description)
+        location = locate(description)  # "Verein in Weißwasser": Saxon programmes, not Sachsen-Anhalt's
         by_type: dict[str, list[tuple[float, _DocScores]]] = defaultdict(list)
         for entry in scores.values():
             score = entry.merged(merge)
-            if not region_fits(entry.record, region):
+            # Programmes and contacts of other Länder are no use; a strategy there may still be a model.
+            elsewhere = entry.record.doc_type != "strategie" and location.excludes(entry.record.metadata.land)
+            if not region_fits(entry.record, region) or elsewhere:
                 score *= REGION_PENALTY
+            if entry.record.doc_type == "foerderprogramm" and not eligible(entry.record, groups):
+                score *= ELIGIBILITY_PENALTY
             by_type[entry.record.doc_type].append((score, entry))
         picked: dict[str, list[Match]] = {}
         for doc_type, limit in LIMITS.items():
@@ -141,7 +161,9 @@ class ProjectChecker:
             best = ranked[0][0] if ranked else 0.0
             floor = best - MAX_GAP if signal == "dense" else MIN_RELATIVE * best
             ranked = [(s, e) for s, e in ranked if s >= floor][:limit]
-            picked[doc_type] = [self._match(s, e, queries, evidence=2 if doc_type != "akteur" else 1) for s, e in ranked]
+            picked[doc_type] = [
+                self._match(s, e, queries, evidence=2 if doc_type != "akteur" else 1, groups=groups) for s, e in ranked
+            ]
         notices: list[str] = []
         if today is not None:
             for m in picked["foerderprogramm"]:
@@ -159,7 +181,9 @@ class ProjectChecker:
         check.summary = summary_text(check)
         return check
 
-    def _match(self, score: float, entry: _DocScores, queries: list[str], evidence: int) -> Match:
+    def _match(
+        self, score: float, entry: _DocScores, queries: list[str], evidence: int, groups: frozenset[str]
+    ) -> Match:
         record = entry.record
         # The description sentences this document matched best (the whole text when there is only one).
         order = sorted(entry.by_sentence, key=lambda qi: -entry.by_sentence[qi]) or [0]
@@ -194,6 +218,9 @@ class ProjectChecker:
             evidence=tuple(found),
             foerderart=meta.foerderart,
             frist=meta.frist,
+            eligibility_note=None
+            if record.doc_type != "foerderprogramm" or eligible(record, groups)
+            else f"Laut Wissensbestand für: {', '.join(meta.zielgruppe)} – bitte prüfen, ob Sie antragsberechtigt sind.",
         )
 
 
@@ -207,6 +234,8 @@ def summary_text(check: ProjectCheck) -> str:
             lines.append(f"{i}. {m.title}{extra}")
             for ev in m.evidence[:1]:
                 lines.append(f"   Warum: „{ev.document_sentence}“")
+            if m.eligibility_note:
+                lines.append(f"   Achtung: {m.eligibility_note}")
     else:
         lines.append("Zu dieser Beschreibung passt kein Förderprogramm im Wissensbestand.")
     if check.strategies:

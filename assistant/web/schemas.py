@@ -198,6 +198,9 @@ class MatchOut(BaseModel):
     evidence: list[EvidenceOut]
     foerderart: str | None = None
     frist: str | None = None
+    eligibility_note: str | None = Field(
+        None, description="Set when the programme's target groups admit none of the sponsor types the description names."
+    )
 
 
 class ProjectCheckOut(BaseModel):

@@ -39,3 +39,62 @@ def test_long_description_is_cut_at_a_sentence_boundary() -> None:
     assert len(cut) <= 200 and cut.endswith(".")
     sentences = description_sentences("Wir bauen z. B. eine Halle. Sie kostet 2 Mio. Euro. Ja.")
     assert sentences == ["Wir bauen z. B. eine Halle.", "Sie kostet 2 Mio. Euro."]
+
+
+_PROGRAMME = """---
+title: "{title}"
+type: foerderprogramm
+land: [{land}]
+source_url: "https://example.org/"
+{zielgruppe}
+---
+# Förderung
+
+Gefördert werden Personalstellen und Veranstaltungen für Netzwerke, die Jugendliche am Strukturwandel beteiligen.
+"""
+
+
+def test_programmes_the_sponsor_cannot_apply_for_rank_lower_and_say_so(make_settings, embedder) -> None:
+    """Identical texts: only the target groups and the Land tell the programmes apart."""
+    from assistant.service import Assistant
+    from tests.conftest import write_tree
+
+    settings = make_settings()
+    write_tree(settings.corpus_dir, {
+        "gruender.md": _PROGRAMME.format(title="Netzwerkbonus", land="Sachsen", zielgruppe="zielgruppe: [Gründer, Start-ups]"),
+        "vereine.md": _PROGRAMME.format(title="Netzwerkbonus", land="Sachsen", zielgruppe="zielgruppe: [Vereine, Kommunen]"),
+        "offen.md": _PROGRAMME.format(title="Netzwerkbonus", land="Sachsen", zielgruppe=""),
+        "anhalt.md": _PROGRAMME.format(title="Netzwerkbonus", land="Sachsen-Anhalt", zielgruppe=""),
+    })
+    assistant = Assistant(settings, embedder)
+    assert not assistant.index([settings.corpus_dir]).failed
+    description = (
+        "Wir sind ein gemeinnütziger Verein in Weißwasser. Wir wollen ein Netzwerk aufbauen, das Jugendliche "
+        "am Strukturwandel beteiligt. Dafür brauchen wir Personalstellen und Geld für Veranstaltungen."
+    )
+    check = assistant.check_project(description)
+    scores = {m.doc_id: m.score for m in check.programmes}
+    notes = {m.doc_id: m.eligibility_note for m in check.programmes}
+    assert scores["vereine"] >= scores["offen"]  # (retrieval also matches "Verein" with the target groups)
+    assert notes["vereine"] is None and notes["offen"] is None  # no target groups: open to all
+    if "gruender" in scores:  # listed only if it still scores high enough, then with a warning
+        assert scores["gruender"] <= 0.8 * scores["offen"] and "Gründer, Start-ups" in notes["gruender"]
+    # Weißwasser lies in Sachsen: the search ranks Sachsen-Anhalt's programme a little lower already (0.92 ×
+    # here), the check demotes it like a programme of another region (× 0.8).
+    assert scores.get("anhalt", 0.0) <= 0.8 * scores["offen"]
+    # A founder's description may use the founders' programme.
+    founders = assistant.check_project(
+        "Wir sind zwei Gründerinnen aus Weißwasser. Wir wollen ein Netzwerk für Jugendliche aufbauen. "
+        "Dafür brauchen wir Geld für Personal und Veranstaltungen."
+    )
+    assert {m.doc_id: m.eligibility_note for m in founders.programmes}.get("gruender") is None
+
+
+def test_sponsor_types_map_to_target_groups() -> None:
+    from assistant.answering.eligibility import sponsor_groups
+
+    assert "vereine" in sponsor_groups("Wir sind ein gemeinnütziger Verein.")
+    assert "kommunen" in sponsor_groups("Unsere Gemeinde im Landkreis Leipzig …")
+    assert {"unternehmen", "kmu"} <= sponsor_groups("Wir sind ein Chemie-Mittelständler im Saalekreis.")
+    assert "hochschulen" in sponsor_groups("Drei Wissenschaftler an der BTU Cottbus-Senftenberg")
+    assert sponsor_groups("Wir wollen ein Netzwerk aufbauen.") == frozenset()  # nobody named: no demotion

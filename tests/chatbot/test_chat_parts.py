@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import subprocess
@@ -113,6 +114,9 @@ def test_project_check_rendering():
     assert "STARK &lt;neu&gt;" in text and "Vernetzung &amp; Transfer" in text
     assert "Zuschuss · Frist: laufend" in text and "(Lausitz)" in text
     assert plain(text)
+    founders = dataclasses.replace(match, eligibility_note="Laut Wissensbestand für: Gründer – bitte prüfen.")
+    warned = render_project_check(dataclasses.replace(check, programmes=[founders]))
+    assert "Achtung: Laut Wissensbestand für: Gründer" in warned and "Achtung: Laut" not in text
     empty = render_project_check(ProjectCheck(description="d", region=None, programmes=[], strategies=[], contacts=[]))
     assert "passt kein Förderprogramm" in empty
 

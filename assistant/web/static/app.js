@@ -318,7 +318,8 @@ function renderMatches(title, matches) {
       el("button", { type: "button", class: "link", onclick: () => openDocument(m.doc_id) }, "Dokument anzeigen"),
       url ? el("span", {}, " · ", el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, "Quelle")) : null,
       m.evidence.length ? el("ul", { class: "evidence" }, m.evidence.slice(0, 2).map((e) =>
-        el("li", {}, el("q", { text: e.document_sentence }), e.heading ? el("span", { class: "where", text: " (" + e.heading + ")" }) : null))) : null);
+        el("li", {}, el("q", { text: e.document_sentence }), e.heading ? el("span", { class: "where", text: " (" + e.heading + ")" }) : null))) : null,
+      m.eligibility_note ? el("p", { class: "notice", text: "Achtung: " + m.eligibility_note }) : null);
   })));
 }
 
