@@ -23,7 +23,7 @@ _MEMO_SIZE = 8192
 # "Wie hoch ist die Förderquote?" is the plain amount question; analyse with the index analyzer.
 FACT_QUESTION_WORDS = (
     "wie hoch viel viele wann lange bis ab groß aktuell aktuelle genau derzeit heute insgesamt jahr "
-    "anzahl läuft laufen gilt gelten dauert dauern beim vom zum zur im am ins "
+    "anzahl läuft laufen gilt gelten dauert dauern budget kosten kostet beim vom zum zur im am ins "
     "förderung förderhöhe förderquote fördersatz quote höhe betrag summe geld"
 )
 
@@ -157,6 +157,16 @@ def fact_kinds(text: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
+# "… ohne dass es etwas kostet?", "kostenlos?": asks whether something is free, which "unentgeltlich"
+# answers; no amount is wanted.
+_FREE_QUESTION = re.compile(r"\bohne\b[^.?!]{0,40}\bkoste[nt]?\b|\bkosten(?:los|frei)\b|\bumsonst\b", re.I)
+
+
+def same_word(a: str, b: str) -> bool:
+    """Equal stems, or one a prefix of the other of at least 4 letters ("studi"/"studier")."""
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
 @functools.lru_cache(maxsize=_MEMO_SIZE)
 def wanted_kinds(question: str, ranking: bool = False) -> frozenset[str]:
     """Kinds of facts the question asks for ("wie hoch" → amount, "bis wann" → date, "wie viele" → count).
@@ -165,7 +175,8 @@ def wanted_kinds(question: str, ranking: bool = False) -> frozenset[str]:
     words count too ("how much", "when").
     """
     kinds: set[str] = set()
-    if _AMOUNT_QUESTION.search(question) or (ranking and _AMOUNT_QUESTION_EN.search(question)):
+    amount = _AMOUNT_QUESTION.search(_FREE_QUESTION.sub(" ", question))
+    if amount or (ranking and _AMOUNT_QUESTION_EN.search(question)):
         kinds.add("amount")
     if _DATE_QUESTION.search(question) or (ranking and _DATE_QUESTION_EN.search(question)):
         kinds.add("date")
@@ -191,6 +202,8 @@ _CONTACT_FACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d /()-]{6,}\d")
 
 
 MAX_WORDS_FOR_YEAR_CHECK = 25
+_FIRST_PERSON = re.compile(r"\b(?:wir|uns|unser\w*|ich|mein\w*|mir|mich)\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"(?<=[.!?;,–])\s+")
 
 # "Wer leitet …?", "Wer ist Werkstattsprecherin …?" ask for a person (checked in the engine's _fact_on_topic).
 # Not "Ansprechpartner": that is often an office ("Wer ist Ansprechpartner für STARK in Sachsen?" → the
@@ -238,8 +251,10 @@ def covers(question: str, statements: list[str], context: str = "") -> bool:
     years = set(_YEAR.findall(question)) if short else set()
     if years and not years <= set(_YEAR.findall(joined + " " + context)):
         return False
-    # Likewise any number a short question names ("das 20. Expertentreffen", "KfW 208").
-    numbers = {_num(m.group()) for m in _NUMBER.finditer(question)} if short else set()
+    # Likewise any number a short question names ("das 20. Expertentreffen", "KfW 208") — unless the
+    # asker says it of themselves ("Wir haben 180 Mitarbeiter"): that describes them, it is not asked.
+    asked = " ".join(s for s in _CLAUSE.split(question) if not _FIRST_PERSON.search(s))
+    numbers = {_num(m.group()) for m in _NUMBER.finditer(asked)} if short else set()
     if numbers and not numbers <= {_num(m.group()) for m in _NUMBER.finditer(joined + " " + context)}:
         return False
     districts = _DISTRICT.findall(question) if short else []

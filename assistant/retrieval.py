@@ -88,7 +88,7 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.facts import FACT_QUESTION_WORDS, covers
+from assistant.facts import FACT_QUESTION_WORDS, covers, same_word
 from assistant.documents import split_sentences
 from assistant.places import LANDS, Location, locate
 from assistant.documents.models import DOC_TYPES, Chunk
@@ -514,7 +514,8 @@ def _fact_coverage(
     documents lack ("Wie hoch ist das Budget 2026?", "Telefonnummer von …").  Retrieval
     scores cannot see that; sentences can.  For every sentence of the best document we
     take the idf-weighted share of the question's terms it contains (with the document
-    title and the section headings above it); ``fact_cov`` is the best such share among
+    title and the section headings above it; "studieren" matches "Studierende" by
+    prefix, as in the answer check); ``fact_cov`` is the best such share among
     sentences that also carry the kind of fact asked for (amount, date, the year or
     number named, a person, a phone number / e-mail; see ``facts.covers``),
     divided by the best share of any sentence of that document.  A question that asks
@@ -538,7 +539,8 @@ def _fact_coverage(
         frame = " ".join((top.title, *record.chunk.heading_path))
         for sentence in split_sentences(record.chunk.text):
             present = set(snap.lexical.analyze(f"{sentence} {frame}"))
-            share = sum(w for t, w in term_weights.items() if t in present) / total
+            share = sum(w for t, w in term_weights.items() if t in present or any(same_word(t, p) for p in present))
+            share /= total
             best = max(best, share)
             if covers(query, [sentence], context):
                 any_fact = True

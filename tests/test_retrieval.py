@@ -106,6 +106,19 @@ def test_words_that_only_say_which_fact_is_asked_do_not_count_as_topic(make_sett
         assert assistant.search(question).signals["fact_cov"] == 1.0, question
 
 
+def test_fact_coverage_matches_inflected_words_by_prefix(make_settings, embedder) -> None:
+    """"studieren" in the question, "Studierenden" in the sentence with the date."""
+    settings = make_settings()
+    write_tree(settings.corpus_dir, {"uni.md": (
+        "---\ntitle: Universität Lausitz\ntype: projekt\n---\n# Universität Lausitz\n\n## Studium\n\n"
+        "In Cottbus kann man künftig Medizin studieren.\n"
+        "Zum Wintersemester 2026/27 sollen in Cottbus die ersten Studierenden der Medizin beginnen.\n"
+    )})
+    assistant = Assistant(settings, embedder)
+    assistant.index([settings.corpus_dir])
+    assert assistant.search("Ab wann kann man in Cottbus Medizin studieren?").signals["fact_cov"] == 1.0
+
+
 def test_confidence_drops_when_the_asked_for_fact_is_missing(small_assistant: Assistant) -> None:
     held = small_assistant.search("Wie hoch ist die Förderquote bei STARK?")
     missing = small_assistant.search("Wie lautet die Telefonnummer der STARK-Beratung beim BAFA?")

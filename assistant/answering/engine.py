@@ -26,6 +26,7 @@ from assistant.facts import (
     fact_kinds,
     names_person,
     role_words,
+    same_word,
     wanted_kinds,
 )
 from assistant.answering.contacts import contacts_sentence, find_contacts, mentioned_places, region_fits_any
@@ -431,14 +432,9 @@ def _fact_on_topic(
             continue
         topic = q_terms - set(analyzer.analyze(c.hit.document.title))
         own = set(analyzer.analyze(f"{c.text} {' '.join(c.passage.chunk.heading_path)}"))
-        if not topic or any(_same_word(t, o) for t in topic for o in own):
+        if not topic or any(same_word(t, o) for t in topic for o in own):
             return True
     return False
-
-
-def _same_word(a: str, b: str) -> bool:
-    """Equal stems, or one a prefix of the other of at least 4 letters ("studi"/"studier")."""
-    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
 
 
 def _subject(sources: list[Source]) -> list[tuple[str, str]]:

@@ -213,6 +213,19 @@ def test_covers_needs_the_numbers_and_districts_a_short_question_names() -> None
     assert covers(district, ["Der Landkreis Nordsachsen erhielt bis heute 80 Millionen Euro."])
 
 
+def test_what_the_asker_says_of_themselves_is_not_asked() -> None:
+    from assistant.facts import covers
+
+    # "180 Mitarbeiter" describes the company; the answer need not repeat it (was refused).
+    staff = "Wir haben 180 Mitarbeiter und wollen einen Sensor entwickeln. Dürfen wir bei ZIM mitmachen?"
+    assert covers(staff, ["Antragsberechtigt sind Unternehmen mit weniger als 500 Beschäftigten."])
+    assert not covers("Was gilt für Vorhaben ab 180 Mitarbeitern?", ["Antragsberechtigt sind KMU."])
+    # "ohne dass es etwas kostet" asks whether it is free ("unentgeltlich"), not for an amount.
+    assert wanted_kinds("Wer berät Gemeinden, ohne dass es etwas kostet?") == set()
+    assert wanted_kinds("Ist die Beratung kostenlos?") == set()
+    assert wanted_kinds("Was kostet die Teilnahme?") == {"amount"}
+
+
 def test_english_question_words_count_for_ranking_but_not_for_the_answer_checks() -> None:
     assert wanted_kinds("What is the maximum funding rate of STARK?", ranking=True) == {"amount"}
     assert wanted_kinds("By when must coal power end?", ranking=True) == {"date"}
@@ -288,6 +301,9 @@ def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
     # An "Ansprechpartner" may be an office: the answer need not name a person.
     office = _stated("Vor einem STARK-Antrag lohnt das Gespräch mit der Landesstelle: SAS (Sachsen).", "STARK")
     assert _fact_on_topic("Wer ist Ansprechpartner für STARK in Sachsen?", [office], analyzer)
+    # "Budget" only says an amount is asked, like "Förderquote".
+    budget = _stated("Für die Unternehmensförderung stehen 238 Millionen Euro zur Verfügung.", "JTF in Brandenburg")
+    assert _fact_on_topic("JTF Brandenburg Unternehmensförderung Budget", [budget], analyzer)
     # "läuft" only says a duration is asked, like "wie lange": the programme's end date answers it.
     end = _stated("Laufend bis 2038; programmbezogene Fristen stehen in den Aufrufen.", "Investitionsgesetz Kohleregionen")
     assert _fact_on_topic("Bis wann läuft das Investitionsgesetz Kohleregionen?", [end], analyzer)
