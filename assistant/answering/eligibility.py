@@ -50,3 +50,11 @@ def eligible(record: DocumentRecord, groups: frozenset[str]) -> bool:
     """Whether the programme's ``zielgruppe`` admits one of ``groups`` (True when either is unknown)."""
     target = {g.casefold() for g in record.metadata.zielgruppe}
     return not groups or not target or bool(target & groups)
+
+
+def eligibility_note(record: DocumentRecord, groups: frozenset[str]) -> str | None:
+    """The warning shown with a listed programme the sponsor may not apply for (German), else None."""
+    if record.doc_type != "foerderprogramm" or eligible(record, groups):
+        return None
+    admitted = ", ".join(record.metadata.zielgruppe)
+    return f"Laut Wissensbestand für: {admitted} – bitte prüfen, ob Sie antragsberechtigt sind."

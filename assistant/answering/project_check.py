@@ -36,13 +36,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.answering.contacts import Searcher, _fold
-from assistant.answering.eligibility import eligible, sponsor_groups
-from assistant.places import locate
+from assistant.answering.eligibility import eligibility_note, eligible, sponsor_groups
 from assistant.answering.freshness import document_notices
 from assistant.answering.models import Evidence, Match, ProjectCheck
 from assistant.answering.selection import SentenceSelector, candidates
 from assistant.documents import split_sentences
 from assistant.errors import EmptyQuery
+from assistant.places import locate
 from assistant.retrieval import DocumentHit
 from assistant.statements import PROJECT_EVIDENCE_CHARS, clean_sentence, short_title
 from assistant.store import DocumentRecord
@@ -218,9 +218,7 @@ class ProjectChecker:
             evidence=tuple(found),
             foerderart=meta.foerderart,
             frist=meta.frist,
-            eligibility_note=None
-            if record.doc_type != "foerderprogramm" or eligible(record, groups)
-            else f"Laut Wissensbestand für: {', '.join(meta.zielgruppe)} – bitte prüfen, ob Sie antragsberechtigt sind.",
+            eligibility_note=eligibility_note(record, groups),
         )
 
 
