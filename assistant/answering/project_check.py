@@ -31,6 +31,7 @@ target groups at 0.9, 0.8 and 0.7) → 25/17 (places; with strategies too: 24/16
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
@@ -60,6 +61,12 @@ REGION_PENALTY = 0.8
 # grant): demoted, and listed with a note if it still ranks (bench/project_check_quality.py).
 ELIGIBILITY_PENALTY = 0.7
 _NATIONWIDE = {"bund", "eu", "deutschland"}
+# A sentence saying who or what is *not* funded is no reason why a programme fits ("Warum: Ausgeschlossen
+# ist, wer …" was shown for the InnoStartBonus).
+_EXCLUSION = re.compile(
+    r"\b(?:ausgeschlossen|nicht\s+(?:förderfähig|gefördert|antragsberechtigt|möglich)|nicht\s+zuwendungsfähig)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -196,7 +203,7 @@ class ProjectChecker:
             cands = candidates([hit], PROJECT_EVIDENCE_CHARS)
             ranked = self.selector.score(queries[qi], cands, limit=10)
             for c in ranked:
-                if c.text not in seen:
+                if c.text not in seen and not _EXCLUSION.search(c.text):
                     seen.add(c.text)
                     found.append(
                         Evidence(queries[qi], c.text, " › ".join(c.passage.chunk.heading_path), round(c.score, 4))

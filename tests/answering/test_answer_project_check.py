@@ -98,3 +98,22 @@ def test_sponsor_types_map_to_target_groups() -> None:
     assert {"unternehmen", "kmu"} <= sponsor_groups("Wir sind ein Chemie-Mittelständler im Saalekreis.")
     assert "hochschulen" in sponsor_groups("Drei Wissenschaftler an der BTU Cottbus-Senftenberg")
     assert sponsor_groups("Wir wollen ein Netzwerk aufbauen.") == frozenset()  # nobody named: no demotion
+
+
+def test_a_sentence_about_what_is_not_funded_is_no_reason(make_settings, embedder) -> None:
+    from assistant.service import Assistant
+    from tests.conftest import write_tree
+
+    settings = make_settings()
+    write_tree(settings.corpus_dir, {"bonus.md": (
+        "---\ntitle: Jugendbonus\ntype: foerderprogramm\nsource_url: https://example.org/\n---\n# Jugendbonus\n\n"
+        "Ausgeschlossen ist, wer Personalstellen für ein Netzwerk mit Jugendlichen beantragt.\n"
+        "Gefördert werden Veranstaltungen, die Jugendliche am Strukturwandel beteiligen.\n"
+    )})
+    assistant = Assistant(settings, embedder)
+    assert not assistant.index([settings.corpus_dir]).failed
+    check = assistant.check_project(
+        "Wir wollen ein Netzwerk mit Jugendlichen aufbauen. Dafür brauchen wir Personalstellen für das Netzwerk."
+    )
+    reasons = [e.document_sentence for m in check.programmes for e in m.evidence]
+    assert reasons and not any(r.startswith("Ausgeschlossen") for r in reasons)
