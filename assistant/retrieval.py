@@ -404,7 +404,11 @@ class Retriever:
         return pool, dense, lexical, fused
 
     def _other_land_penalty(self, location: Location, *, project: bool) -> np.ndarray | None:
-        """Per document: the penalty for naming only Länder other than the query's (None if it names none)."""
+        """Per document: the penalty for naming only Länder other than the query's (None if it names none).
+
+        The rule is ``Location.excludes``, computed over the snapshot's facet masks so it costs
+        no metadata parsing however large the corpus; cached per set of located Länder.
+        """
         if not location:
             return None
         other = self._other_land.get(location.lands)
