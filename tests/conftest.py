@@ -127,14 +127,24 @@ def make_settings(tmp_path: Path, embedding_cache: Path):
 
 
 @pytest.fixture
-def small_assistant(make_settings, embedder) -> Assistant:
+def index_files(make_settings, embedder):
+    """``index_files({path: text})``: a fresh knowledge base of those files, indexed, as an Assistant."""
+
+    def build(files: dict[str, str]) -> Assistant:
+        settings = make_settings()
+        write_tree(settings.corpus_dir, files)
+        assistant = Assistant(settings, embedder)
+        report = assistant.index([settings.corpus_dir])
+        assert not report.failed, report.failed
+        return assistant
+
+    return build
+
+
+@pytest.fixture
+def small_assistant(index_files) -> Assistant:
     """An Assistant over the small corpus, indexed (function scope: tests may change it)."""
-    settings = make_settings()
-    write_tree(settings.corpus_dir, SMALL_CORPUS)
-    assistant = Assistant(settings, embedder)
-    report = assistant.index([settings.corpus_dir])
-    assert not report.failed, report.failed
-    return assistant
+    return index_files(SMALL_CORPUS)
 
 
 class CountingEmbedder:

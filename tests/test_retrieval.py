@@ -9,7 +9,6 @@ import pytest
 from assistant.errors import EmptyQuery, QueryTooLong, UnknownFilter
 from assistant.retrieval import Filters
 from assistant.service import Assistant
-from tests.conftest import write_tree
 
 
 def _ids(result) -> list[str]:
@@ -92,30 +91,24 @@ def test_confidence_separates_in_and_out_of_domain(small_assistant: Assistant) -
     assert 0.0 <= outside < small_assistant.settings.abstain_threshold <= inside <= 1.0
 
 
-def test_words_that_only_say_which_fact_is_asked_do_not_count_as_topic(make_settings, embedder) -> None:
+def test_words_that_only_say_which_fact_is_asked_do_not_count_as_topic(index_files) -> None:
     """The amount sentence does not repeat "Förderquote"; a sentence that does holds no amount."""
-    settings = make_settings()
-    write_tree(settings.corpus_dir, {"revierbonus.md": (
+    assistant = index_files({"revierbonus.md": (
         "---\ntitle: Revierbonus – Zuschuss für Vereine\ntype: foerderprogramm\n---\n"
         "# Revierbonus\n\n## Förderquote\n\nDie Förderquote richtet sich nach der Richtlinie des Landes.\n\n"
         "## Höhe\n\nDer Zuschuss beträgt bis zu 80 Prozent der Ausgaben.\n"
     )})
-    assistant = Assistant(settings, embedder)
-    assistant.index([settings.corpus_dir])
     for question in ("Wie hoch ist die Förderquote beim Revierbonus?", "Wie viel Geld gibt es beim Revierbonus?"):
         assert assistant.search(question).signals["fact_cov"] == 1.0, question
 
 
-def test_fact_coverage_matches_inflected_words_by_prefix(make_settings, embedder) -> None:
+def test_fact_coverage_matches_inflected_words_by_prefix(index_files) -> None:
     """"studieren" in the question, "Studierenden" in the sentence with the date."""
-    settings = make_settings()
-    write_tree(settings.corpus_dir, {"uni.md": (
+    assistant = index_files({"uni.md": (
         "---\ntitle: Universität Lausitz\ntype: projekt\n---\n# Universität Lausitz\n\n## Studium\n\n"
         "In Cottbus kann man künftig Medizin studieren.\n"
         "Zum Wintersemester 2026/27 sollen in Cottbus die ersten Studierenden der Medizin beginnen.\n"
     )})
-    assistant = Assistant(settings, embedder)
-    assistant.index([settings.corpus_dir])
     assert assistant.search("Ab wann kann man in Cottbus Medizin studieren?").signals["fact_cov"] == 1.0
 
 
@@ -171,16 +164,12 @@ Gefördert werden Personal und Veranstaltungen für Vorhaben im Strukturwandel.
 """
 
 
-def test_project_descriptions_match_target_groups_in_front_matter(make_settings, embedder) -> None:
+def test_project_descriptions_match_target_groups_in_front_matter(index_files) -> None:
     # identical texts: only the front matter says that one programme is for associations
-    settings = make_settings()
-    files = {
+    assistant = index_files({
         "a-unternehmen.md": _PROGRAMME.format(group="Unternehmen"),
         "b-vereine.md": _PROGRAMME.format(group="Vereine"),
-    }
-    write_tree(settings.corpus_dir, files)
-    assistant = Assistant(settings, embedder)
-    assert not assistant.index([settings.corpus_dir]).failed
+    })
     description = (
         "Wir sind ein gemeinnütziger Verein und wollen ein Netzwerk für Jugendliche aufbauen. "
         "Dafür brauchen wir Geld für Personal und für Veranstaltungen in der Region."
@@ -201,17 +190,14 @@ Gefördert werden Personal und Veranstaltungen für Vorhaben im Strukturwandel.
 """
 
 
-def test_documents_of_other_laender_are_demoted_not_hidden(make_settings, embedder) -> None:
+def test_documents_of_other_laender_are_demoted_not_hidden(index_files) -> None:
     """Identical programmes (equal dense and BM25 scores) of two Länder and the Bund: only the town a
     question names tells them apart."""
-    settings = make_settings()
-    write_tree(settings.corpus_dir, {
+    assistant = index_files({
         "a-brandenburg.md": _LAND_PROGRAMME.format(land="Brandenburg"),
         "b-sachsen.md": _LAND_PROGRAMME.format(land="Sachsen"),
         "c-bund.md": _LAND_PROGRAMME.format(land="Bund"),
     })
-    assistant = Assistant(settings, embedder)
-    assert not assistant.index([settings.corpus_dir]).failed
 
     def scores(query: str, mode: str = "hybrid") -> dict[str, float]:
         return {h.document.doc_id: h.score for h in assistant.search(query, mode=mode).hits}

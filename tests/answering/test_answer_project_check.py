@@ -54,20 +54,14 @@ Gefördert werden Personalstellen und Veranstaltungen für Netzwerke, die Jugend
 """
 
 
-def test_programmes_the_sponsor_cannot_apply_for_rank_lower_and_say_so(make_settings, embedder) -> None:
+def test_programmes_the_sponsor_cannot_apply_for_rank_lower_and_say_so(index_files) -> None:
     """Identical texts: only the target groups and the Land tell the programmes apart."""
-    from assistant.service import Assistant
-    from tests.conftest import write_tree
-
-    settings = make_settings()
-    write_tree(settings.corpus_dir, {
+    assistant = index_files({
         "gruender.md": _PROGRAMME.format(title="Netzwerkbonus", land="Sachsen", zielgruppe="zielgruppe: [Gründer, Start-ups]"),
         "vereine.md": _PROGRAMME.format(title="Netzwerkbonus", land="Sachsen", zielgruppe="zielgruppe: [Vereine, Kommunen]"),
         "offen.md": _PROGRAMME.format(title="Netzwerkbonus", land="Sachsen", zielgruppe=""),
         "anhalt.md": _PROGRAMME.format(title="Netzwerkbonus", land="Sachsen-Anhalt", zielgruppe=""),
     })
-    assistant = Assistant(settings, embedder)
-    assert not assistant.index([settings.corpus_dir]).failed
     description = (
         "Wir sind ein gemeinnütziger Verein in Weißwasser. Wir wollen ein Netzwerk aufbauen, das Jugendliche "
         "am Strukturwandel beteiligt. Dafür brauchen wir Personalstellen und Geld für Veranstaltungen."
@@ -100,18 +94,12 @@ def test_sponsor_types_map_to_target_groups() -> None:
     assert sponsor_groups("Wir wollen ein Netzwerk aufbauen.") == frozenset()  # nobody named: no demotion
 
 
-def test_a_sentence_about_what_is_not_funded_is_no_reason(make_settings, embedder) -> None:
-    from assistant.service import Assistant
-    from tests.conftest import write_tree
-
-    settings = make_settings()
-    write_tree(settings.corpus_dir, {"bonus.md": (
+def test_a_sentence_about_what_is_not_funded_is_no_reason(index_files) -> None:
+    assistant = index_files({"bonus.md": (
         "---\ntitle: Jugendbonus\ntype: foerderprogramm\nsource_url: https://example.org/\n---\n# Jugendbonus\n\n"
         "Ausgeschlossen ist, wer Personalstellen für ein Netzwerk mit Jugendlichen beantragt.\n"
         "Gefördert werden Veranstaltungen, die Jugendliche am Strukturwandel beteiligen.\n"
     )})
-    assistant = Assistant(settings, embedder)
-    assert not assistant.index([settings.corpus_dir]).failed
     check = assistant.check_project(
         "Wir wollen ein Netzwerk mit Jugendlichen aufbauen. Dafür brauchen wir Personalstellen für das Netzwerk."
     )
