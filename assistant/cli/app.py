@@ -19,7 +19,8 @@ app = typer.Typer(
     add_completion=False,
 )
 out = Console()
-err = Console(stderr=True)
+# Error messages are never hard-wrapped: a long path must not split "Zeile 1" across lines.
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
 
