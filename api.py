@@ -18,24 +18,24 @@ from typing import Annotated, Literal
 from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
-from assistant.cli.index_cmds import search_payload
 from assistant.config import Settings
-from assistant.documents.metadata import sidecar_path
-from assistant.errors import RevierlotseError
-from assistant.service import Assistant
-from assistant.web import schemas as s
-from assistant.web.errors import UploadError, UploadFailed
-from assistant.web.handlers import install_handlers
-from assistant.web.jobs import JobRunner
-from assistant.web.security import RateLimitMiddleware, SecurityHeadersMiddleware, check_admin
-from assistant.web.uploads import (
+from assistant.doors.cli.index_cmds import search_payload
+from assistant.doors.http import schemas as s
+from assistant.doors.http.handlers import install_handlers
+from assistant.doors.http.jobs import JobRunner
+from assistant.doors.http.security import (
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+    check_admin,
+)
+from assistant.doors.http.uploads import (
     MAX_FILES_PER_REQUEST,
     UPLOAD_OPENAPI,
     check_size,
@@ -47,9 +47,12 @@ from assistant.web.uploads import (
     safe_filename,
     store_files,
 )
+from assistant.errors import RevierlotseError, UploadError, UploadFailed
+from assistant.ingest.metadata import sidecar_path
+from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
-STATIC = Path(__file__).resolve().parent / "assistant" / "web" / "static"
+STATIC = Path(__file__).resolve().parent / "assistant" / "doors" / "http" / "static"
 _ERRORS = {status: {"model": s.ErrorOut} for status in (401, 403, 404, 409, 413, 415, 422, 429, 503)}
 
 

@@ -51,7 +51,10 @@ from telegram.ext import (
 )
 
 from assistant.answering.models import Answer
-from assistant.chat_format import (
+from assistant.config import Settings
+from assistant.doors.log_redaction import install_redaction
+from assistant.doors.telegram.ratelimit import Decision, RateLimiter
+from assistant.doors.telegram.render import (
     SearchHitView,
     esc,
     plain_text,
@@ -61,10 +64,7 @@ from assistant.chat_format import (
     render_sources,
     split_html,
 )
-from assistant.config import Settings
 from assistant.errors import RevierlotseError
-from assistant.log_redaction import install_redaction
-from assistant.ratelimit import Decision, RateLimiter
 from assistant.service import Assistant
 
 log = logging.getLogger("revierlotse.bot")

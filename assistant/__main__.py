@@ -1,5 +1,5 @@
 """Allow `python -m assistant …` as an alias of the `revierlotse` command."""
 
-from assistant.cli import app
+from assistant.doors.cli import app
 
 app(prog_name="revierlotse")

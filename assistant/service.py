@@ -11,21 +11,27 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answering.conversation import Conversation, ConversationStore
 from assistant.answering.engine import AnswerEngine
 from assistant.answering.models import Answer, ProjectCheck
 from assistant.answering.project_check import ProjectChecker
 from assistant.config import Settings
-from assistant.conversation import Conversation, ConversationStore
-from assistant.embedding import Embedder, QueryBatcher, QueryCache, load_embedder
+from assistant.embedding.batcher import QueryBatcher
+from assistant.embedding.embedders import Embedder, load_embedder
+from assistant.embedding.query_cache import QueryCache
 from assistant.errors import DocumentNotFound
-from assistant.indexer import IndexReport, Progress, remove_documents, run_index
-from assistant.retrieval import Filters, Mode, Retriever, SearchResult, facet_values
-from assistant.store import ChunkRecord, DocumentRecord, Snapshot, current_generation, open_snapshot
-from assistant.usage import UsageLog, UsageStats
+from assistant.ingest.indexer import IndexReport, Progress, remove_documents, run_index
+from assistant.search.filters import Filters, facet_values
+from assistant.search.result import Mode, SearchResult
+from assistant.search.retriever import Retriever
+from assistant.storage.generations import current_generation
+from assistant.storage.records import ChunkRecord, DocumentRecord
+from assistant.storage.snapshot import Snapshot, open_snapshot
+from assistant.storage.usage_log import UsageLog, UsageStats
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.documents import chunk_document, iter_source_files, load_document  # noqa: E402
-from assistant.embedding import load_embedder  # noqa: E402
+from assistant.embedding.embedders import load_embedder  # noqa: E402
+from assistant.ingest.chunker import chunk_document
+from assistant.ingest.files import iter_source_files
+from assistant.ingest.load import load_document  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.answering.eligibility import eligible, sponsor_groups  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import load_questions  # noqa: E402
+from assistant.domain.eligibility import eligible, sponsor_groups  # noqa: E402
+from assistant.evaluation.questions import load_questions  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
 LISTS = {"foerderprogramm": "programmes", "strategie": "strategies", "akteur": "contacts"}

@@ -12,13 +12,13 @@ of the automatically chosen index against exact search; plus BM25 latency.
 from __future__ import annotations
 
 import argparse
-from functools import partial
 import resource
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import faiss
@@ -27,10 +27,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.documents.models import Chunk, DocumentMetadata  # noqa: E402
-from assistant.lexical import LexicalIndex  # noqa: E402
-from assistant.store import DocumentRecord, Snapshot, publish_generation, write_snapshot_files  # noqa: E402
-from assistant.vectors import build_vector_index, save_vector_index, search_vectors  # noqa: E402
+from assistant.domain.documents import Chunk, DocumentMetadata  # noqa: E402
+from assistant.storage.bm25 import LexicalIndex  # noqa: E402
+from assistant.storage.faiss_index import (  # noqa: E402
+    build_vector_index,
+    save_vector_index,
+    search_vectors,
+)
+from assistant.storage.generations import publish_generation  # noqa: E402
+from assistant.storage.records import DocumentRecord
+from assistant.storage.snapshot import Snapshot, write_snapshot_files
 
 DIM = 384
 CHUNKS_PER_DOC = 10

@@ -30,7 +30,8 @@ from sklearn.preprocessing import StandardScaler
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import evaluate, load_questions  # noqa: E402
+from assistant.evaluation.questions import load_questions  # noqa: E402
+from assistant.evaluation.retrieval import evaluate
 from assistant.service import Assistant  # noqa: E402
 
 FEATURES = ("dense_top", "dense_margin", "known_share", "fact_cov")

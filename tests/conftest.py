@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant.config import Settings
-from assistant.embedding import Embedder, load_embedder
+from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.service import Assistant
 
 REPO = Path(__file__).resolve().parents[1]

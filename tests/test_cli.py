@@ -13,7 +13,7 @@ import pytest
 from fpdf import FPDF
 from typer.testing import CliRunner
 
-from assistant.cli import app
+from assistant.doors.cli import app
 from tests.conftest import SMALL_CORPUS, write_tree
 
 runner = CliRunner()

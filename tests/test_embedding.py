@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embedding import QueryBatcher, SentenceTransformerEmbedder, load_embedder
+from assistant.embedding.batcher import QueryBatcher
+from assistant.embedding.embedders import SentenceTransformerEmbedder, load_embedder
 from assistant.errors import EmbedderError
 
 
@@ -66,7 +67,7 @@ def test_a_model_that_cannot_load_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_query_cache_returns_the_same_vectors_and_skips_the_model(embedder) -> None:
-    from assistant.embedding import QueryCache
+    from assistant.embedding.query_cache import QueryCache
 
     class Counting:
         name, dim, max_tokens = embedder.name, embedder.dim, embedder.max_tokens

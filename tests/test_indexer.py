@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.embedding_cache import EmbeddingCache, embed_passages_cached
 from assistant.service import Assistant
-from assistant.store import current_generation
+from assistant.storage.embedding_cache import EmbeddingCache, embed_passages_cached
+from assistant.storage.generations import current_generation
 from tests.conftest import CountingEmbedder
 
 
@@ -94,7 +94,7 @@ class FailingEmbedder(CountingEmbedder):
 
 
 def test_a_failed_run_leaves_the_previous_snapshot_usable(small_assistant: Assistant, embedder) -> None:
-    from assistant.indexer import run_index
+    from assistant.ingest.indexer import run_index
 
     settings = small_assistant.settings
     before = current_generation(settings.index_dir)
@@ -124,7 +124,7 @@ class StatementFailingEmbedder(CountingEmbedder):
 
 
 def test_failing_to_prepare_answer_statements_keeps_the_new_index(small_assistant: Assistant, embedder) -> None:
-    from assistant.indexer import run_index
+    from assistant.ingest.indexer import run_index
 
     settings = small_assistant.settings
     before = current_generation(settings.index_dir)

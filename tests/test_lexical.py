@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.lexical import GermanAnalyzer, LexicalIndex, compound_parts, fold_umlauts
+from assistant.storage.bm25 import LexicalIndex
+from assistant.text.analyzer import GermanAnalyzer, compound_parts, fold_umlauts
 
 DOCS = [
     "Die Förderung von Projekten zum Wasserstoff in der Lausitz.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.places import locate
+from assistant.domain.places import locate
 
 
 @pytest.mark.parametrize(

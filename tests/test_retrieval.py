@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from assistant.errors import EmptyQuery, QueryTooLong, UnknownFilter
-from assistant.retrieval import Filters
+from assistant.search.filters import Filters
 from assistant.service import Assistant
 
 

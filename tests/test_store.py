@@ -9,7 +9,12 @@ import pytest
 
 from assistant.errors import IndexCorrupt, IndexIncompatible, IndexLocked, IndexMissing
 from assistant.service import Assistant
-from assistant.store import current_generation, generation_dirs, open_snapshot, writer_lock
+from assistant.storage.generations import (
+    current_generation,
+    generation_dirs,
+    writer_lock,
+)
+from assistant.storage.snapshot import open_snapshot
 from tests.conftest import SMALL_CORPUS, write_tree
 
 
@@ -115,7 +120,7 @@ def test_small_corpus_fixture_writes_every_file(tmp_path) -> None:
 
 
 def test_chunk_reads_are_remembered_in_a_bounded_cache(small_assistant: Assistant, monkeypatch) -> None:
-    from assistant import store
+    from assistant.storage import snapshot as store
 
     snap = open_snapshot(small_assistant.settings.index_dir)
     monkeypatch.setattr(store, "RECENT_CHUNKS", 3)

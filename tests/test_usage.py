@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from assistant.usage import UsageLog
+from assistant.storage.usage_log import UsageLog
 
 
 def test_buffered_queries_are_written_by_stats_close_and_the_timer(tmp_path) -> None:

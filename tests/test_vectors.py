@@ -5,7 +5,11 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from assistant.vectors import TARGET_RECALL, build_vector_index, search_vectors
+from assistant.storage.faiss_index import (
+    TARGET_RECALL,
+    build_vector_index,
+    search_vectors,
+)
 
 
 def _unit(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answering.models import Source
-from assistant.retrieval import DocumentHit, Passage
+from assistant.search.result import DocumentHit, Passage
 
 CITATION = re.compile(r"\s?\[(\d{1,3})\]")
 _MULTI = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})+)\]")

@@ -12,12 +12,13 @@ import re
 from typing import Protocol
 
 from assistant.answering.models import Contact
+from assistant.domain.places import locate
 from assistant.errors import RevierlotseError
-from assistant.lexical import fold_umlauts
-from assistant.places import locate
-from assistant.retrieval import DocumentHit, Filters, SearchResult
-from assistant.statements import short_title
-from assistant.store import DocumentRecord
+from assistant.search.filters import Filters
+from assistant.search.result import DocumentHit, SearchResult
+from assistant.storage.records import DocumentRecord
+from assistant.text.analyzer import fold_umlauts
+from assistant.text.statements import short_title
 
 
 class Searcher(Protocol):

@@ -12,24 +12,25 @@ import datetime as dt
 import logging
 import threading
 import uuid
-
-import numpy as np
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 from assistant.answering.citations import SourceList, cite, make_source, renumber
-from assistant.facts import (
-    FACT_QUESTION_WORDS,
-    asks_person,
-    covers,
-    fact_kinds,
-    names_person,
-    role_words,
-    same_word,
-    wanted_kinds,
+from assistant.answering.contacts import (
+    contacts_sentence,
+    find_contacts,
+    mentioned_places,
+    region_fits_any,
 )
-from assistant.answering.contacts import contacts_sentence, find_contacts, mentioned_places, region_fits_any
+from assistant.answering.conversation import (
+    Conversation,
+    ConversationStore,
+    FollowUpResolver,
+    Turn,
+)
 from assistant.answering.freshness import notices_for
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
@@ -42,15 +43,25 @@ from assistant.answering.selection import (
     reading_order,
 )
 from assistant.config import Settings
-from assistant.conversation import Conversation, ConversationStore, FollowUpResolver, Turn
-from assistant.embedding import Embedder
-from assistant.embedding_cache import StatementVectors
+from assistant.embedding.embedders import Embedder
 from assistant.errors import LLMError
-from assistant.lexical import GermanAnalyzer
-from assistant.retrieval import DocumentHit, Filters, Passage, SearchResult, facet_values
-from assistant.statements import short_title
-from assistant.store import Snapshot
-from assistant.usage import UsageLog
+from assistant.search.filters import Filters, facet_values
+from assistant.search.result import DocumentHit, Passage, SearchResult
+from assistant.storage.embedding_cache import StatementVectors
+from assistant.storage.snapshot import Snapshot
+from assistant.storage.usage_log import UsageLog
+from assistant.text.analyzer import GermanAnalyzer
+from assistant.text.facts import (
+    FACT_QUESTION_WORDS,
+    asks_person,
+    covers,
+    fact_kinds,
+    names_person,
+    role_words,
+    same_word,
+    wanted_kinds,
+)
+from assistant.text.statements import short_title
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from assistant.answering.models import Source
-from assistant.store import DocumentRecord
+from assistant.storage.records import DocumentRecord
 
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _GERMAN = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")

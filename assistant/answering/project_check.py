@@ -37,16 +37,20 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.answering.contacts import Searcher, _fold
-from assistant.answering.eligibility import eligibility_note, eligible, sponsor_groups
 from assistant.answering.freshness import document_notices
 from assistant.answering.models import Evidence, Match, ProjectCheck
 from assistant.answering.selection import SentenceSelector, candidates
-from assistant.documents import split_sentences
+from assistant.domain.eligibility import eligibility_note, eligible, sponsor_groups
+from assistant.domain.places import locate
 from assistant.errors import EmptyQuery
-from assistant.places import locate
-from assistant.retrieval import DocumentHit
-from assistant.statements import PROJECT_EVIDENCE_CHARS, clean_sentence, short_title
-from assistant.store import DocumentRecord
+from assistant.search.result import DocumentHit
+from assistant.storage.records import DocumentRecord
+from assistant.text.sentences import split_sentences
+from assistant.text.statements import (
+    PROJECT_EVIDENCE_CHARS,
+    clean_sentence,
+    short_title,
+)
 
 Merge = Literal["whole", "max", "mean", "mix"]
 Signal = Literal["dense", "fused"]

@@ -33,12 +33,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.embedding import Embedder
-from assistant.embedding_cache import StatementVectors
-from assistant.facts import fact_boost, fact_tokens, wanted_kinds
-from assistant.lexical import GermanAnalyzer
-from assistant.retrieval import DocumentHit, Passage
-from assistant.statements import quotable_statements, short_title, statement_embed_text
+from assistant.embedding.embedders import Embedder
+from assistant.search.result import DocumentHit, Passage
+from assistant.storage.embedding_cache import StatementVectors
+from assistant.text.analyzer import GermanAnalyzer
+from assistant.text.facts import fact_boost, fact_tokens, wanted_kinds
+from assistant.text.statements import (
+    quotable_statements,
+    short_title,
+    statement_embed_text,
+)
 
 W_DENSE, W_LEXICAL, W_FACTS, W_DOC, W_PASSAGE = 0.45, 0.25, 0.2, 0.3, 0.1
 MAX_DOCUMENTS = 3

@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from assistant.answering.evaluation import answer_metrics, normalise
-from assistant.cli import app
+from assistant.doors.cli import app
+from assistant.evaluation.answers import answer_metrics, normalise
 
 
 @pytest.fixture

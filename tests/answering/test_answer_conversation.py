@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import threading
 
-from assistant.conversation import Conversation, ConversationStore, FollowUpResolver, Turn
+from assistant.answering.conversation import (
+    Conversation,
+    ConversationStore,
+    FollowUpResolver,
+    Turn,
+)
 
 PREVIOUS = Turn("Wie hoch ist die Förderung bei STARK?", "Wie hoch ist die Förderung bei STARK?", ["stark"], ["STARK"])
 

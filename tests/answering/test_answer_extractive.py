@@ -8,11 +8,11 @@ import numpy as np
 
 from assistant.answering.citations import CITATION
 from assistant.answering.selection import candidates
-from assistant.embedding_cache import StatementVectors
-from assistant.facts import fact_boost, fact_kinds, fact_tokens, wanted_kinds
-from assistant.retrieval import Filters
-from assistant.statements import clean_sentence
-from assistant.statements import statements as chunk_statements
+from assistant.search.filters import Filters
+from assistant.storage.embedding_cache import StatementVectors
+from assistant.text.facts import fact_boost, fact_kinds, fact_tokens, wanted_kinds
+from assistant.text.statements import clean_sentence
+from assistant.text.statements import statements as chunk_statements
 from tests.conftest import CountingEmbedder
 
 
@@ -53,7 +53,7 @@ def test_question_kinds_drive_the_fact_boost() -> None:
 
 
 def test_how_many_asks_for_a_count_not_for_money() -> None:
-    from assistant.facts import covers
+    from assistant.text.facts import covers
 
     assert wanted_kinds("Wie viele Arbeitsplätze entstehen im Bahnwerk?") == {"count"}
     assert wanted_kinds("Wie viele JTF-Mittel stehen Thüringen zur Verfügung?") == {"amount"}
@@ -189,7 +189,7 @@ def test_an_unusable_embedding_cache_only_costs_speed(answerer, tmp_path) -> Non
 
 
 def test_covers_needs_the_asked_for_fact() -> None:
-    from assistant.facts import covers
+    from assistant.text.facts import covers
 
     assert covers("Wie hoch ist die Förderung?", ["Der Zuschuss beträgt bis zu 90 Prozent."])
     assert not covers("Wie hoch ist die Förderung?", ["Der Antrag wird beim BAFA gestellt."])
@@ -201,7 +201,7 @@ def test_covers_needs_the_asked_for_fact() -> None:
 
 
 def test_covers_needs_the_numbers_and_districts_a_short_question_names() -> None:
-    from assistant.facts import covers
+    from assistant.text.facts import covers
 
     meeting = "Wann findet das 20. Expertentreffen statt?"
     assert not covers(meeting, ["Das 19. Expertentreffen fand am 5. Mai 2025 statt."])
@@ -214,7 +214,7 @@ def test_covers_needs_the_numbers_and_districts_a_short_question_names() -> None
 
 
 def test_what_the_asker_says_of_themselves_is_not_asked() -> None:
-    from assistant.facts import covers
+    from assistant.text.facts import covers
 
     # "180 Mitarbeiter" describes the company; the answer need not repeat it (was refused).
     staff = "Wir haben 180 Mitarbeiter und wollen einen Sensor entwickeln. Dürfen wir bei ZIM mitmachen?"
@@ -274,7 +274,7 @@ def _stated(text: str, title: str, heading: str = "") -> object:
 
 def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
     from assistant.answering.engine import _fact_on_topic
-    from assistant.lexical import GermanAnalyzer
+    from assistant.text.analyzer import GermanAnalyzer
 
     analyzer = GermanAnalyzer()
     title = "ERP-Gründerkredit – StartGeld"
@@ -311,10 +311,10 @@ def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
 
 def _hit(doc_id: str, title: str):
     """A one-passage document hit built in memory, for the ordering and labelling rules."""
-    from assistant.documents.metadata import DocumentMetadata
-    from assistant.documents.models import Chunk
-    from assistant.retrieval import DocumentHit, Passage
-    from assistant.store import DocumentRecord
+    from assistant.domain.documents import Chunk
+    from assistant.ingest.metadata import DocumentMetadata
+    from assistant.search.result import DocumentHit, Passage
+    from assistant.storage.records import DocumentRecord
 
     record = DocumentRecord(doc_id, f"{doc_id}.md", title, DocumentMetadata(type="foerderprogramm"), "0" * 64,
                             "markdown", [], 1)
@@ -334,7 +334,7 @@ def test_each_document_opens_with_its_best_statement_then_reads_in_order() -> No
 
 def test_statements_are_labelled_with_their_document_unless_it_is_named() -> None:
     from assistant.answering.selection import Candidate, document_labels, labelled_text
-    from assistant.lexical import GermanAnalyzer
+    from assistant.text.analyzer import GermanAnalyzer
 
     analyzer = GermanAnalyzer()
     hit = _hit
@@ -363,7 +363,7 @@ def test_the_retrievers_passage_score_breaks_ties_between_statements(embedder, t
     """The same sentence in the passage the retriever ranked first and in an unretrieved section:
     only the passage prior tells them apart, and it prefers the retrieved one."""
     from assistant.answering.selection import W_PASSAGE, Candidate, SentenceSelector
-    from assistant.retrieval import Passage
+    from assistant.search.result import Passage
 
     hit = _hit("grw", "GRW – Gemeinschaftsaufgabe")
     retrieved = hit.passages[0]
@@ -380,7 +380,7 @@ def test_a_fact_match_does_not_crowd_out_statements_on_the_topic() -> None:
     """"GRW Finanzierung Bund Länder Art. 91a GG": the Art. 91a sentence gets the fact boost, and
     the financing sentence, as close to the topic, must still be quoted."""
     from assistant.answering.selection import Candidate, SentenceSelector
-    from assistant.lexical import GermanAnalyzer
+    from assistant.text.analyzer import GermanAnalyzer
 
     hit = _hit("grw", "GRW – Gemeinschaftsaufgabe")
     texts = (

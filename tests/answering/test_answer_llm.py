@@ -17,7 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from assistant.answering.citations import renumber
-from assistant.answering.llm import LLMClient, LLMContextTooLong, LLMTimeout, LLMUnavailable, build_messages
+from assistant.answering.llm import (
+    LLMClient,
+    LLMContextTooLong,
+    LLMTimeout,
+    LLMUnavailable,
+    build_messages,
+)
 from assistant.answering.models import Answer, Source
 from assistant.service import Assistant
 

@@ -85,7 +85,7 @@ def test_programmes_the_sponsor_cannot_apply_for_rank_lower_and_say_so(index_fil
 
 
 def test_sponsor_types_map_to_target_groups() -> None:
-    from assistant.answering.eligibility import sponsor_groups
+    from assistant.domain.eligibility import sponsor_groups
 
     assert "vereine" in sponsor_groups("Wir sind ein gemeinnütziger Verein.")
     assert "kommunen" in sponsor_groups("Unsere Gemeinde im Landkreis Leipzig …")

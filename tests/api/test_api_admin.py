@@ -9,8 +9,8 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from assistant.store import writer_lock
-from assistant.web.uploads import safe_filename
+from assistant.doors.http.uploads import safe_filename
+from assistant.storage.generations import writer_lock
 
 TOKEN = "test-admin-token-1"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -14,10 +14,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from assistant.answering.models import Answer, Contact, Evidence, Match, ProjectCheck, Source
-from assistant.chat_format import esc, render_answer, render_project_check, render_sources, split_html
-from assistant.log_redaction import REDACTED, SecretRedactingFilter
-from assistant.ratelimit import Decision, RateLimiter
+from assistant.answering.models import (
+    Answer,
+    Contact,
+    Evidence,
+    Match,
+    ProjectCheck,
+    Source,
+)
+from assistant.doors.log_redaction import REDACTED, SecretRedactingFilter
+from assistant.doors.telegram.ratelimit import Decision, RateLimiter
+from assistant.doors.telegram.render import (
+    esc,
+    render_answer,
+    render_project_check,
+    render_sources,
+    split_html,
+)
 from bot import file_url, install_log_redaction
 
 # --- HTML ---------------------------------------------------------------------------------
@@ -251,7 +264,7 @@ def test_file_url_follows_the_api_url():
 
 
 def test_cli_bot_without_token_is_a_clear_error(monkeypatch):
-    from assistant.cli import app
+    from assistant.doors.cli import app
 
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     result = CliRunner().invoke(app, ["bot"])

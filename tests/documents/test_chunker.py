@@ -8,7 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.documents import Document, DocumentMetadata, Section, chunk_document, split_sentences
+from assistant.domain.documents import Document, DocumentMetadata, Section
+from assistant.ingest.chunker import chunk_document
+from assistant.text.sentences import split_sentences
 
 from .builders import count_words
 

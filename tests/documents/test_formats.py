@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import SUPPORTED_SUFFIXES, iter_source_files, load_document
-from assistant.documents.naming import slugify
 from assistant.errors import (
     CorruptDocument,
     EmptyDocument,
@@ -19,6 +17,9 @@ from assistant.errors import (
     TextEncodingError,
     UnsupportedFileType,
 )
+from assistant.ingest.files import iter_source_files
+from assistant.ingest.load import SUPPORTED_SUFFIXES, load_document
+from assistant.ingest.naming import slugify
 
 from .builders import MAX_BYTES, build_docx
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from assistant.documents import content_hash, load_document
 from assistant.errors import MetadataError
+from assistant.ingest.load import content_hash, load_document
 
 from .builders import MAX_BYTES
 

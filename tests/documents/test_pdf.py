@@ -6,11 +6,18 @@ import re
 
 import pytest
 
-from assistant.documents import chunk_document, load_document
-from assistant.documents.pdf_cleanup import clean_pdf_pages, rejoin_hyphenation
 from assistant.errors import CorruptDocument, EmptyDocument, EncryptedDocument, NeedsOCR
+from assistant.ingest.chunker import chunk_document
+from assistant.ingest.formats.pdf_cleanup import clean_pdf_pages, rejoin_hyphenation
+from assistant.ingest.load import load_document
 
-from .builders import MAX_BYTES, build_image_pdf, build_pdf, build_zero_page_pdf, count_words
+from .builders import (
+    MAX_BYTES,
+    build_image_pdf,
+    build_pdf,
+    build_zero_page_pdf,
+    count_words,
+)
 
 BODIES = [
     "Gefördert werden Investitionen kleiner Unternehmen.",

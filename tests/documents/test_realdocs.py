@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import Document, chunk_document, load_document
+from assistant.domain.documents import Document
 from assistant.errors import NeedsOCR
+from assistant.ingest.chunker import chunk_document
+from assistant.ingest.load import load_document
 
 from .builders import count_words
 

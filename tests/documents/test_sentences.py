@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.documents import sentence_spans, split_sentences
+from assistant.text.sentences import sentence_spans, split_sentences
 
 UNSPLIT = [
     "Gefördert werden z. B. Vereine und Kommunen.",

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import iter_source_files, load_document
-from assistant.evaluation import load_questions
+from assistant.evaluation.questions import load_questions
+from assistant.ingest.files import iter_source_files
+from assistant.ingest.load import load_document
 
 REPO = Path(__file__).resolve().parents[2]
 KINDS = {"keyword", "paraphrase", "english", "misspelled", "project", "unanswerable", "offtopic"}

@@ -8,7 +8,8 @@ import re
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from assistant.lexical import GermanAnalyzer, LexicalIndex, fold_umlauts
+from assistant.storage.bm25 import LexicalIndex
+from assistant.text.analyzer import GermanAnalyzer, fold_umlauts
 
 ANALYZER = GermanAnalyzer()
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

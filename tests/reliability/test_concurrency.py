@@ -13,7 +13,8 @@ import threading
 from dataclasses import dataclass
 
 from assistant.service import Assistant
-from assistant.store import Snapshot, current_generation
+from assistant.storage.generations import current_generation
+from assistant.storage.snapshot import Snapshot
 
 QUERIES = [
     "Fernwärme in Hoyerswerda",

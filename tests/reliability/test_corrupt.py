@@ -12,7 +12,8 @@ import pytest
 
 from assistant.errors import IndexCorrupt
 from assistant.service import Assistant
-from assistant.store import CURRENT, current_generation, generation_dirs, open_snapshot
+from assistant.storage.generations import CURRENT, current_generation, generation_dirs
+from assistant.storage.snapshot import open_snapshot
 
 QUERIES = ["Wie hoch ist die Förderquote bei STARK?", "Breitband und Kitas", "Neues Dokument über Breitband"]
 

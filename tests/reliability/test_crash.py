@@ -24,9 +24,13 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import IndexLocked
-from assistant.indexer import run_index
+from assistant.ingest.indexer import run_index
 from assistant.service import Assistant
-from assistant.store import current_generation, generation_dirs, writer_lock
+from assistant.storage.generations import (
+    current_generation,
+    generation_dirs,
+    writer_lock,
+)
 from tests.conftest import CountingEmbedder
 
 QUERIES = [

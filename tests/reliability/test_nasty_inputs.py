@@ -16,8 +16,8 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import EmptyQuery, QueryTooLong
-from assistant.lexical import fold_umlauts
 from assistant.service import Assistant
+from assistant.text.analyzer import fold_umlauts
 from tests.conftest import SMALL_CORPUS, write_tree
 from tests.data.nasty.make_nasty import CASES, INDEXED, Case, write_cases
 
@@ -100,7 +100,7 @@ def test_second_run_over_the_nasty_corpus_changes_nothing(nasty) -> None:
 def test_unexpected_loader_crash_fails_only_that_file(nasty, monkeypatch) -> None:
     """A parser bug (any exception, not just our DocumentError) must not stop the run."""
     assistant, _, _ = nasty
-    import assistant.documents.loader as loader
+    import assistant.ingest.load as loader
 
     def boom(data, path):  # noqa: ANN001
         raise RecursionError("maximum recursion depth exceeded")

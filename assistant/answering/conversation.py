@@ -1,0 +1,177 @@
+"""Per-chat memory so short follow-up questions are understood.
+
+"Und bis wann kann ich den Antrag stellen?" means nothing to a search engine on
+its own.  We keep the last few turns per conversation (a chat id, an API session
+id), detect follow-ups by their shape — short, a pronoun or "dort"/"dafür", no
+subject of their own — and resolve them by prefixing the previous answer's
+subject (the short title of its top document) before retrieval.
+
+The store is bounded (count of conversations, LRU), forgets conversations after
+a TTL, and is thread-safe: the API and the bot serve chats concurrently.  Only
+questions and document ids are kept, in memory, never on disk.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.text.analyzer import GermanAnalyzer, fold_umlauts
+
+MAX_FOLLOW_UP_WORDS = 14
+
+# Words that point back to something said before ("dort", "dafür", "dieses Programm").
+# Plain "das"/"es"/"sie" are left out: "Gibt es …", "Was ist das InvKG?" are not follow-ups.
+_DEICTIC = frozenset(
+    """dort dafür dazu davon darauf damit dabei darüber daran dafuer darueber hierfür hierfuer
+    dies diese dieser dieses diesem diesen derselbe dasselbe dieselbe ebenfalls jene jener jenes""".split()
+)
+# Words that ask *about* something without naming it: no subject of their own.
+_GENERIC = """förderung fördern gefördert förderfähig förderquote fördersatz fördersumme förderhöhe antrag anträge
+    antragstellung beantragen stellen einreichen frist fristen stichtag höhe hoch viel viele wieviel lange
+    gilt gelten gültig bekommen erhalten kriegen programm programme zuschuss zuschüsse kosten ausgaben wann
+    voraussetzung voraussetzungen bedingungen ansprechpartner kontakt zuständig laufzeit mittel geld
+    unterstützung informationen info mehr genau details welche wer wie was wo gibt kann können möchte
+    machen tun bewerben teilnehmen ich wir uns mein unser projekt vorhaben ab bis noch auch denn sonst
+    maximal mindestens prozent euro summe betrag eigenanteil""".split()
+
+
+@dataclass
+class Turn:
+    """One question and what its answer was about."""
+
+    question: str
+    resolved_question: str
+    subject_doc_ids: list[str]
+    subject_titles: list[str]  # short titles, best first
+    answer_id: str | None = None
+    at: float = 0.0
+
+
+@dataclass
+class Conversation:
+    """The last turns of one chat; mutate only through ``add`` (it locks)."""
+
+    id: str
+    max_turns: int = 5
+    turns: deque[Turn] = field(default_factory=deque)
+    updated: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.turns = deque(self.turns, maxlen=self.max_turns)
+        self._lock = threading.Lock()
+
+    def add(self, turn: Turn) -> None:
+        with self._lock:
+            self.turns.append(turn)
+            self.updated = turn.at
+
+    @property
+    def last(self) -> Turn | None:
+        with self._lock:
+            return self.turns[-1] if self.turns else None
+
+
+class ConversationStore:
+    """Bounded, expiring, thread-safe map from conversation id to :class:`Conversation`."""
+
+    def __init__(
+        self,
+        max_conversations: int = 10_000,
+        max_turns: int = 5,
+        ttl_s: float = 2 * 3600,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_conversations = max_conversations
+        self.max_turns = max_turns
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._items: OrderedDict[str, Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._expire()
+            return len(self._items)
+
+    def get(self, conversation_id: str | None = None) -> Conversation:
+        """The live conversation with this id, or a fresh one (also after expiry); None → new id."""
+        cid = conversation_id or uuid.uuid4().hex
+        now = self._clock()
+        with self._lock:
+            self._expire()
+            conv = self._items.get(cid)
+            if conv is None:
+                conv = Conversation(cid, self.max_turns, updated=now)
+                self._items[cid] = conv
+            conv.updated = now
+            self._items.move_to_end(cid)
+            while len(self._items) > self.max_conversations:
+                self._items.popitem(last=False)
+            return conv
+
+    def add_turn(self, conversation: Conversation, turn: Turn) -> None:
+        turn.at = self._clock()
+        conversation.add(turn)
+        with self._lock:
+            if conversation.id in self._items:
+                self._items.move_to_end(conversation.id)
+
+    def drop(self, conversation_id: str) -> None:
+        with self._lock:
+            self._items.pop(conversation_id, None)
+
+    def _expire(self) -> None:
+        limit = self._clock() - self.ttl_s
+        while self._items:
+            cid, conv = next(iter(self._items.items()))
+            if conv.updated >= limit:
+                break
+            self._items.popitem(last=False)
+
+
+class FollowUpResolver:
+    """Detects follow-up questions and rewrites them against the previous turn's subject."""
+
+    def __init__(self, analyzer: GermanAnalyzer | None = None) -> None:
+        self.analyzer = analyzer or GermanAnalyzer(split_compounds=False)
+        self._generic = set(self.analyzer.analyze(" ".join(_GENERIC)))
+
+    def subject_terms(self, question: str, places: set[str] = frozenset()) -> set[str]:
+        """Index terms that name a subject (not generic question words, not regions)."""
+        place_terms = set(self.analyzer.analyze(" ".join(places))) if places else set()
+        return {t for t in self.analyzer.analyze(question) if t not in self._generic and t not in place_terms}
+
+    def is_follow_up(self, question: str, previous: Turn | None, places: set[str] = frozenset()) -> bool:
+        if previous is None:
+            return False
+        words = self.analyzer.words(question)
+        if not words or len(words) > MAX_FOLLOW_UP_WORDS:
+            return False
+        subject = self.subject_terms(question, places)
+        deictic = any(w in _DEICTIC or fold_umlauts(w) in _DEICTIC for w in words)
+        return not subject or (deictic and len(subject) <= 1)
+
+    def resolve(self, question: str, previous: Turn | None, places: set[str] = frozenset()) -> str | None:
+        """The question rewritten with the previous subject, or None when it is not a follow-up."""
+        if not self.is_follow_up(question, previous, places):
+            return None
+        assert previous is not None
+        if previous.subject_titles:
+            subject = previous.subject_titles[0]
+        else:  # the previous answer abstained: carry its question instead
+            subject = previous.resolved_question
+        return f"{subject}: {_strip_connector(question)}"
+
+
+_CONNECTOR = re.compile(r"^\s*(?:und|aber|oder)\b[\s,]*", re.IGNORECASE)
+
+
+def _strip_connector(question: str) -> str:
+    stripped = _CONNECTOR.sub("", question).strip()
+    return (stripped[:1].upper() + stripped[1:]) if stripped else question

@@ -1,0 +1,65 @@
+"""`revierlotse serve`: the HTTP API and staff page (uvicorn), plus the Telegram bot when configured."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+from assistant.config import Settings
+from assistant.doors.cli.app import EXIT_ERROR, app, err, out
+from assistant.storage.generations import current_generation
+
+BOT_STOP_TIMEOUT_S = 10.0
+
+
+def start_bot() -> subprocess.Popen | None:
+    """Start ``python -m assistant bot`` as a child process if TELEGRAM_BOT_TOKEN is set."""
+    if not os.environ.get("TELEGRAM_BOT_TOKEN"):
+        return None
+    process = subprocess.Popen([sys.executable, "-m", "assistant", "bot"])
+    out.print(f"Telegram-Bot gestartet (Prozess {process.pid}).")
+    return process
+
+
+def stop_bot(process: subprocess.Popen | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(BOT_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Adresse; Standard aus REVIERLOTSE_HOST (127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port; Standard REVIERLOTSE_PORT (8000).")] = None,
+) -> None:
+    """API und Mitarbeiter-Suchseite starten (und den Telegram-Bot, wenn TELEGRAM_BOT_TOKEN gesetzt ist)."""
+    import uvicorn
+
+    settings = Settings()
+    host, port = host or settings.host, port or settings.port
+    if current_generation(settings.index_dir) is None:
+        err.print(
+            f"[yellow]Hinweis[/] Unter '{settings.index_dir}' gibt es noch keinen Index; Suchen antworten mit 503, "
+            "bis 'revierlotse index corpus' gelaufen ist.",
+            highlight=False,
+        )
+    if not settings.admin_token:
+        out.print("Verwaltung (Upload, Löschen, Neuaufbau) ist aus: REVIERLOTSE_ADMIN_TOKEN ist nicht gesetzt.")
+    out.print(f"Revierlotse läuft auf http://{host}:{port}/  (API-Doku: /docs)", highlight=False)
+    bot = start_bot()
+    try:
+        uvicorn.run("api:create_app", factory=True, host=host, port=port, log_level="info")
+    except OSError as exc:  # e.g. port in use
+        err.print(f"[bold red]Fehler:[/] Der Server konnte nicht starten: {exc}", highlight=False)
+        raise typer.Exit(EXIT_ERROR) from exc
+    finally:
+        stop_bot(bot)

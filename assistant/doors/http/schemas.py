@@ -1,0 +1,398 @@
+"""Request and response models of the HTTP API (they are what /docs shows).
+
+Responses mirror the service's data (dataclasses) field by field; the search
+response is exactly the stable CLI JSON (``search_payload``) plus paging fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.ingest.indexer import FileOutcome, IndexReport
+from assistant.search.filters import Filters
+from assistant.storage.records import ChunkRecord, DocumentRecord
+
+# --- shared -----------------------------------------------------------------
+
+
+class ErrorOut(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. 'unknown_filter'.")
+    message: str = Field(description="German explanation that says what to do.")
+    details: dict[str, Any] | None = None
+
+
+class FiltersIn(BaseModel):
+    """Restrict to documents with these metadata values (lists mean "any of")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: list[str] = Field(default_factory=list, max_length=20)
+    region: list[str] = Field(default_factory=list, max_length=20)
+    land: list[str] = Field(default_factory=list, max_length=20)
+    programm: list[str] = Field(default_factory=list, max_length=50)
+    stand_after: dt.date | None = None
+
+    def to_filters(self) -> Filters:
+        return make_filters(self.type, self.region, self.land, self.programm, self.stand_after)
+
+
+def make_filters(
+    types: list[str] | None,
+    regions: list[str] | None,
+    lands: list[str] | None,
+    programmes: list[str] | None,
+    stand_after: dt.date | None,
+) -> Filters:
+    def clean(values: list[str] | None) -> tuple[str, ...]:
+        return tuple(v for v in (values or []) if v and v.strip())
+
+    return Filters(clean(types), clean(regions), clean(lands), clean(programmes), stand_after)
+
+
+# --- health and facets --------------------------------------------------------
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    generation: str | None = None
+    created_at: str | None = None
+    documents: int = 0
+    chunks: int = 0
+    embedder: str
+    llm_configured: bool
+    code: str | None = Field(None, description="Why the service is unavailable (only when status != ok).")
+    message: str | None = None
+
+
+class FacetsOut(BaseModel):
+    type: list[str]
+    region: list[str]
+    land: list[str]
+    programm: list[str]
+
+
+# --- search -------------------------------------------------------------------
+
+
+class PassageOut(BaseModel):
+    chunk_id: str
+    heading_path: list[str]
+    page: int | None
+    score: float
+    text: str
+
+
+class HitOut(BaseModel):
+    doc_id: str
+    source_path: str
+    title: str
+    type: str
+    source_url: str | None
+    stand: str | None
+    heading_path: list[str]
+    page: int | None
+    printed_page: str | None
+    score: float
+    text: str
+    passages: list[PassageOut]
+
+
+class SearchOut(BaseModel):
+    query: str
+    confidence: float
+    total_documents: int
+    located_lands: list[str] = Field(
+        description="Länder the query names, directly or through a district or town (e.g. 'Spree-Neiße' → "
+        "Brandenburg); in hybrid mode documents of other Länder rank lower."
+    )
+    hits: list[HitOut]
+    page: int
+    k: int
+    query_terms: list[str] = Field(description="Analysed (stemmed) query terms, e.g. for highlighting.")
+
+
+# --- answers ------------------------------------------------------------------
+
+
+class AskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(max_length=20_000, description="The question in German (or English).")
+    conversation_id: str | None = Field(
+        None, max_length=200, description="Same id for follow-up questions of one conversation."
+    )
+    filters: FiltersIn | None = None
+
+
+class ProjectCheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str = Field(max_length=20_000, description="Free-text project description.")
+    region: str | None = Field(None, max_length=200, description="Optional region, e.g. 'Lausitz'.")
+
+
+# The answer models below document the JSON of ``Answer.to_dict()`` / ``ProjectCheck.to_dict()``
+# (assistant/answering/models.py) for /docs; the routes return that dict as is, so the
+# API and the other doors can never drift apart.
+
+
+class SourceOut(BaseModel):
+    number: int
+    doc_id: str
+    title: str
+    doc_type: str
+    source_path: str
+    source_url: str | None
+    stand: dt.date | None
+    heading: str
+    page: int | None
+    printed_page: str | None
+    passage: str
+
+
+class ContactOut(BaseModel):
+    doc_id: str
+    title: str
+    source_url: str | None
+    region: list[str] = Field(default_factory=list)
+    land: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
+class AnswerOut(BaseModel):
+    answer_id: str = Field(description="Send it back with POST /api/feedback.")
+    question: str
+    resolved_question: str = Field(description="The question after resolving a follow-up against the conversation.")
+    text: str = Field(description="Answer text; [n] refers to sources[].number.")
+    sources: list[SourceOut]
+    confidence: float
+    abstained: bool = Field(description="True when the knowledge base does not answer the question reliably.")
+    notices: list[str] = Field(default_factory=list, description="E.g. outdated facts, passed deadlines.")
+    contacts: list[ContactOut] = Field(default_factory=list)
+    generator: str = "extractive"
+    fallback_reason: str | None = None
+    conversation_id: str | None = None
+    follow_up: bool = False
+
+
+class EvidenceOut(BaseModel):
+    description_sentence: str
+    document_sentence: str
+    heading: str
+    score: float
+
+
+class MatchOut(BaseModel):
+    doc_id: str
+    title: str
+    doc_type: str
+    score: float
+    source_url: str | None
+    source_path: str
+    stand: dt.date | None
+    region: list[str]
+    land: list[str]
+    evidence: list[EvidenceOut]
+    foerderart: str | None = None
+    frist: str | None = None
+    eligibility_note: str | None = Field(
+        None, description="Set when the programme's target groups admit none of the sponsor types the description names."
+    )
+
+
+class ProjectCheckOut(BaseModel):
+    description: str
+    region: str | None
+    programmes: list[MatchOut]
+    strategies: list[MatchOut]
+    contacts: list[MatchOut]
+    notices: list[str] = Field(default_factory=list)
+    summary: str = Field("", description="German summary text (what the chat doors show).")
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(min_length=1, max_length=200)
+    helpful: bool
+    comment: str | None = Field(None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+# --- documents ----------------------------------------------------------------
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    type: str
+    file_type: str
+    source_path: str
+    source_url: str | None
+    stand: dt.date | None
+    region: list[str]
+    land: list[str]
+    programm: list[str]
+    chunk_count: int
+    warnings: list[str]
+    uploaded: bool = Field(description="The file lives in the upload folder (DELETE also deletes the file).")
+
+    @classmethod
+    def of(cls, record: DocumentRecord, uploaded: bool) -> DocumentOut:
+        m = record.metadata
+        return cls(
+            doc_id=record.doc_id,
+            title=record.title,
+            type=record.doc_type,
+            file_type=record.file_type,
+            source_path=record.source_path,
+            source_url=m.source_url,
+            stand=m.stand,
+            region=m.region,
+            land=m.land,
+            programm=m.programm,
+            chunk_count=record.chunk_count,
+            warnings=record.warnings,
+            uploaded=uploaded,
+        )
+
+
+class DocumentListOut(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    documents: list[DocumentOut]
+
+
+class ChunkOut(BaseModel):
+    chunk_id: str
+    position: int
+    heading_path: list[str]
+    page: int | None
+    printed_page: str | None
+    text: str
+
+    @classmethod
+    def of(cls, record: ChunkRecord) -> ChunkOut:
+        c = record.chunk
+        return cls(
+            chunk_id=c.chunk_id,
+            position=c.position,
+            heading_path=list(c.heading_path),
+            page=c.page,
+            printed_page=c.printed_page,
+            text=c.text,
+        )
+
+
+class DocumentDetailOut(BaseModel):
+    document: DocumentOut
+    metadata: dict[str, Any] = Field(description="All metadata fields, including extra front matter fields.")
+    chunks: list[ChunkOut]
+
+
+class FileOutcomeOut(BaseModel):
+    file: str = Field(description="File name as stored (after sanitising).")
+    original_name: str | None = None
+    status: str = Field(description="added, updated, unchanged, removed or failed.")
+    doc_id: str | None = None
+    chunks: int = 0
+    reason: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of_upload(cls, name: str, original: str | None, outcome: FileOutcome | None) -> FileOutcomeOut:
+        if outcome is None or outcome.status == "failed":
+            reason = outcome.reason if outcome else "Die Datei wurde nicht indexiert."
+            return cls(file=name, original_name=original, status="failed", reason=reason)
+        return cls(
+            file=name, original_name=original, status=outcome.status, doc_id=outcome.doc_id,
+            chunks=outcome.chunks, warnings=outcome.warnings,
+        )
+
+
+class IndexReportOut(BaseModel):
+    generation: str | None
+    changed: bool
+    documents: int
+    chunks: int
+    seconds: float
+    counts: dict[str, int]
+    files: list[FileOutcomeOut] = Field(description="Files that did not stay unchanged.")
+
+    @classmethod
+    def of(cls, report: IndexReport) -> IndexReportOut:
+        return cls(
+            generation=report.generation, changed=report.changed, documents=report.documents,
+            chunks=report.chunks, seconds=round(report.seconds, 2), counts=report.counts,
+            files=[
+                FileOutcomeOut(file=o.path, status=o.status, doc_id=o.doc_id, chunks=o.chunks, reason=o.reason,
+                               warnings=o.warnings)
+                for o in report.outcomes
+                if o.status != "unchanged"
+            ],
+        )
+
+
+class UploadOut(BaseModel):
+    files: list[FileOutcomeOut]
+    generation: str | None
+    documents: int
+    chunks: int
+
+
+class DeleteOut(BaseModel):
+    doc_id: str
+    generation: str | None
+    file_deleted: bool
+    notice: str | None = None
+
+
+# --- jobs and stats -----------------------------------------------------------
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: str
+    state: Literal["queued", "running", "done", "failed"]
+    files_done: int
+    files_total: int | None
+    chunks_done: int
+    chunks_total: int | None
+    statements_done: int = Field(0, description="Answer sentences prepared after the switch (speeds up answers).")
+    statements_total: int | None = None
+    started_at: str
+    finished_at: str | None
+    report: IndexReportOut | None = None
+    error: ErrorOut | None = None
+
+    @classmethod
+    def of(cls, job: Any) -> JobOut:
+        """From an ``assistant.web.jobs.Job``."""
+        return cls(
+            job_id=job.job_id, kind=job.kind, state=job.state, files_done=job.files_done,
+            files_total=job.files_total, chunks_done=job.chunks_done, chunks_total=job.chunks_total,
+            statements_done=job.statements_done, statements_total=job.statements_total,
+            started_at=job.started_at, finished_at=job.finished_at,
+            report=IndexReportOut.of(job.report) if job.report else None,
+            error=ErrorOut(**job.error) if job.error else None,
+        )
+
+
+class UsageStatsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    days: int
+    queries_per_day: dict[str, int]
+    total_queries: int
+    abstention_rate: float
+    top_unanswered: list[tuple[str, int]]
+    feedback_helpful: int
+    feedback_not_helpful: int
+    recent_comments: list[str]
