@@ -12,6 +12,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The bot token is read from this variable only (never a setting that could end up in a .env dump or a log).
+TELEGRAM_TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+
 
 class Settings(BaseSettings):
     """All configuration in one place; the README has a table of these fields."""
@@ -50,9 +53,14 @@ class Settings(BaseSettings):
 
     # Retrieval
     max_query_chars: int = Field(2000, ge=10)
-    dense_weight: float = Field(0.6, ge=0.0, le=1.0, description="Weight of the dense score in the fusion (tuned).")
-    candidates: int = Field(100, ge=10, le=2000, description="Top-N taken from each retriever before fusion.")
-    passages_per_document: int = Field(3, ge=1, le=10)
+    dense_weight: float | None = Field(
+        None, ge=0.0, le=1.0, description="Weight of the dense score in the fusion; unset = the fitted value."
+    )
+    candidates: int | None = Field(None, ge=10, le=2000, description="Top-N taken from each side before fusion.")
+    passages_per_document: int | None = Field(None, ge=1, le=10)
+    fitted_params: Path | None = Field(
+        None, description="JSON file of tuned search parameters; unset = the packaged assistant/search/fitted.json."
+    )
     abstain_threshold: float = Field(
         0.5,
         ge=0.0,

@@ -14,18 +14,30 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.answering.conversation import Conversation, ConversationStore
 from assistant.answering.engine import AnswerEngine
 from assistant.answering.models import Answer, ProjectCheck
 from assistant.answering.project_check import ProjectChecker
 from assistant.config import Settings
+from assistant.domain.regions import Location
 from assistant.embedding.batcher import QueryBatcher
 from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.embedding.query_cache import QueryCache
-from assistant.errors import DocumentNotFound
-from assistant.ingest.indexer import IndexReport, Progress, remove_documents, run_index
+from assistant.errors import DocumentNotFound, UploadFailed
+from assistant.ingest.indexer import (
+    FileOutcome,
+    IndexReport,
+    Progress,
+    StageHook,
+    remove_documents,
+    run_index,
+)
+from assistant.ingest.metadata import sidecar_path
+from assistant.ingest.uploads import IncomingFile, is_inside, store_files
 from assistant.search.filters import Filters, facet_values
+from assistant.search.params import SearchParams, load_params
 from assistant.search.result import Mode, SearchResult
 from assistant.search.retriever import Retriever
 from assistant.storage.generations import current_generation
@@ -34,6 +46,52 @@ from assistant.storage.snapshot import Snapshot, open_snapshot
 from assistant.storage.usage_log import UsageLog, UsageStats
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """One uploaded file and what indexing made of it (``outcome`` None: not indexed)."""
+
+    name: str
+    original_name: str | None
+    outcome: FileOutcome | None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is None or self.outcome.status == "failed"
+
+    @property
+    def reason(self) -> str | None:
+        if self.outcome is None:
+            return "Die Datei wurde nicht indexiert."
+        return self.outcome.reason if self.failed else None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.failed:
+            return {"file": self.name, "original_name": self.original_name, "status": "failed", "reason": self.reason}
+        assert self.outcome is not None
+        return {
+            "file": self.name,
+            "original_name": self.original_name,
+            "status": self.outcome.status,
+            "doc_id": self.outcome.doc_id,
+            "chunks": self.outcome.chunks,
+            "warnings": self.outcome.warnings,
+        }
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    files: list[UploadedFile]
+    report: IndexReport
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    doc_id: str
+    generation: str | None
+    file_deleted: bool
+    notice: str | None = None
 
 
 @dataclass
@@ -51,8 +109,16 @@ class IndexStats:
 class Assistant:
     """Facade used by the API, the bot and the CLI."""
 
-    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        *,
+        on_stage: StageHook | None = None,
+    ) -> None:
+        """``on_stage`` is told when an index run reaches "embedding", "writing", "publish" (crash tests)."""
         self.settings = settings or Settings()
+        self.on_stage = on_stage
         self._embedder = self._for_queries(embedder) if embedder is not None else None
         self._retriever: Retriever | None = None
         self._opened_for: str | None = None  # the CURRENT value the retriever was opened for
@@ -94,18 +160,20 @@ class Assistant:
         with self._lock:
             if self._retriever is None or self._opened_for != live:
                 snapshot = open_snapshot(self.settings.index_dir)
-                s = self.settings
                 self._retriever = Retriever(
-                    snapshot,
-                    self.embedder,
-                    dense_weight=s.dense_weight,
-                    candidates=s.candidates,
-                    passages_per_document=s.passages_per_document,
-                    max_query_chars=s.max_query_chars,
+                    snapshot, self.embedder, self.search_params, max_query_chars=self.settings.max_query_chars
                 )
                 self._opened_for = live
                 log.info("serving snapshot %s", snapshot.name)
             return self._retriever
+
+    @property
+    def search_params(self) -> SearchParams:
+        """The fitted search parameters with this deployment's overrides."""
+        s = self.settings
+        return load_params(s.fitted_params).with_overrides(
+            dense_weight=s.dense_weight, candidates=s.candidates, passages_per_document=s.passages_per_document
+        )
 
     def close(self) -> None:
         """Write what is buffered (the usage log) and close the caches; called when a door shuts down."""
@@ -135,9 +203,11 @@ class Assistant:
         filters: Filters | None = None,
         mode: Mode = "hybrid",
         channel: str | None = None,
+        near: Location | None = None,
     ) -> SearchResult:
-        """Search; ``channel`` ("api", "bot", …) logs the query for the usage statistics."""
-        result = self.retriever().search(query, k=k, offset=(max(page, 1) - 1) * k, filters=filters, mode=mode)
+        """Search; ``channel`` ("api", "bot", …) logs the query for the usage statistics, ``near`` adds a place."""
+        offset = (max(page, 1) - 1) * k
+        result = self.retriever().search(query, k=k, offset=offset, filters=filters, mode=mode, near=near)
         if channel:
             self.usage.record_query(channel=channel, kind="search", query=result.query, confidence=result.confidence)
         return result
@@ -223,7 +293,14 @@ class Assistant:
         wait_s: float = 0.0,
     ) -> IndexReport:
         return run_index(
-            self.settings, self.embedder, paths, prune=prune, rebuild=rebuild, progress=progress, wait_s=wait_s
+            self.settings,
+            self.embedder,
+            paths,
+            prune=prune,
+            rebuild=rebuild,
+            progress=progress,
+            wait_s=wait_s,
+            on_stage=self.on_stage,
         )
 
     def reindex(self, *, progress: Progress | None = None, wait_s: float = 0.0) -> IndexReport:
@@ -238,4 +315,53 @@ class Assistant:
         return self.index(paths, prune=True, progress=progress, wait_s=wait_s)
 
     def remove(self, doc_ids: list[str], wait_s: float = 0.0) -> IndexReport:
-        return remove_documents(self.settings, self.embedder, doc_ids, wait_s=wait_s)
+        return remove_documents(self.settings, self.embedder, doc_ids, wait_s=wait_s, on_stage=self.on_stage)
+
+    def upload(self, files: list[IncomingFile], metadata: dict[str, Any] | None = None) -> UploadResult:
+        """Store files in the upload folder and index them, all or nothing.
+
+        If the index run fails (e.g. another run holds the lock) the stored files are
+        removed again; a file the indexer could not read is removed too, since it would
+        fail on every re-index.  When no file could be read, ``UploadFailed`` says why
+        per file and nothing was kept.
+        """
+        stored = store_files(self.settings.upload_dir, files, metadata)
+        try:
+            report = self.index([f.path for f in stored])
+        except BaseException:
+            for f in stored:
+                f.delete()
+            raise
+        by_path = {o.path: o for o in report.outcomes}
+        outcomes = [UploadedFile(f.path.name, f.original_name, by_path.get(str(f.path))) for f in stored]
+        for f, outcome in zip(stored, outcomes, strict=True):
+            if outcome.failed:
+                f.delete()
+        if all(o.failed for o in outcomes):
+            raise UploadFailed(
+                "Keine der Dateien konnte gelesen werden; es wurde nichts gespeichert. Gründe stehen je Datei "
+                "unter details.files.",
+                [o.to_dict() for o in outcomes],
+            )
+        return UploadResult(outcomes, report)
+
+    def delete_document(self, doc_id: str) -> DeleteResult:
+        """Remove a document from the index; its file is deleted too when it was uploaded.
+
+        Files elsewhere in the corpus are left alone (they belong to whoever put them
+        there), and the result says that a re-index would take them in again.
+        """
+        record, _ = self.document(doc_id)
+        report = self.remove([doc_id])
+        path = Path(record.source_path)
+        if is_inside(path, self.settings.upload_dir):
+            path.unlink(missing_ok=True)
+            sidecar_path(path).unlink(missing_ok=True)
+            return DeleteResult(doc_id, report.generation, file_deleted=True)
+        return DeleteResult(
+            doc_id,
+            report.generation,
+            file_deleted=False,
+            notice=f"Die Datei {record.source_path} liegt nicht im Upload-Ordner und wurde nicht gelöscht. "
+            "Beim nächsten Neuaufbau wird sie wieder aufgenommen, wenn sie nicht aus dem Korpus entfernt wird.",
+        )

@@ -8,78 +8,42 @@ Fördergeber that the closest programme documents state.
 
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
 from assistant.answering.models import Contact
-from assistant.domain.places import locate
+from assistant.domain.doctypes import DocType
+from assistant.domain.regions import Location
 from assistant.errors import RevierlotseError
 from assistant.search.filters import Filters
 from assistant.search.result import DocumentHit, SearchResult
-from assistant.storage.records import DocumentRecord
-from assistant.text.analyzer import fold_umlauts
 from assistant.text.statements import short_title
 
 
 class Searcher(Protocol):
     """What answering needs from the service: its search (``Assistant.search`` fits)."""
 
-    def search(self, query: str, *, k: int = 10, filters: Filters | None = None) -> SearchResult: ...
-
-
-def _fold(text: str) -> str:
-    return fold_umlauts(text.casefold())
-
-
-def mentioned_places(text: str, facets: dict[str, list[str]]) -> set[str]:
-    """Regions and Länder of the knowledge base named in ``text``, directly or through a district
-    or town ("Weißwasser" → Sachsen, Lausitz); casefolded, umlauts folded."""
-    folded = _fold(text)
-    location = locate(text)
-    known = {_fold(v) for v in (*facets.get("region", []), *facets.get("land", []))}
-    found: set[str] = {_fold(v) for v in (*location.lands, *location.regions)} & known
-    for value in (*facets.get("region", []), *facets.get("land", [])):
-        v = _fold(value)
-        if v in ("bund", "eu"):
-            continue
-        if v and re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", folded):
-            found.add(v)
-    # "Mitteldeutschland"/"mitteldeutschen Revier" for "Mitteldeutsches Revier"
-    if "mitteldeutsch" in folded:
-        found.update(_fold(v) for v in facets.get("region", []) if "mitteldeutsch" in _fold(v))
-    return found
-
-
-def matches_place(record: DocumentRecord, places: set[str]) -> bool:
-    meta = record.metadata
-    return bool(places & {_fold(v) for v in (*meta.region, *meta.land)})
-
-
-_NATIONWIDE = {"bund", "eu", "deutschland"}
-
-
-def region_fits_any(record: DocumentRecord, places: set[str]) -> bool:
-    """True for documents without place, nationwide ones, and those naming one of ``places``."""
-    values = {_fold(v) for v in (*record.metadata.region, *record.metadata.land)}
-    return not values or bool(values & _NATIONWIDE) or bool(values & places)
+    def search(
+        self, query: str, *, k: int = 10, filters: Filters | None = None, near: Location | None = None
+    ) -> SearchResult: ...
 
 
 def find_contacts(
     searcher: Searcher,
     question: str,
     *,
-    places: set[str],
+    location: Location,
     hits: list[DocumentHit] | None = None,
     limit: int = 3,
 ) -> list[Contact]:
     """Akteur documents for the question, those in the named region/Land first."""
     try:
-        result = searcher.search(question, k=10, filters=Filters(types=("akteur",)))
+        result = searcher.search(question, k=10, filters=Filters(types=(DocType.AKTEUR,)))
         found = [h.document for h in result.hits]
     except RevierlotseError:
         found = []
-    if places:
-        found.sort(key=lambda d: not matches_place(d, places))  # stable: relevance order otherwise
+    if location.lands or location.regions:
+        # stable sort: relevance order otherwise
+        found.sort(key=lambda d: not location.names_any((*d.metadata.land, *d.metadata.region)))
     contacts = [
         Contact(d.doc_id, d.title, d.metadata.source_url, tuple(d.metadata.region), tuple(d.metadata.land))
         for d in found[:limit]
@@ -90,7 +54,7 @@ def find_contacts(
     seen: set[str] = set()
     for hit in hits or []:
         meta = hit.document.metadata
-        if hit.document.doc_type == "foerderprogramm" and meta.foerdergeber and meta.foerdergeber not in seen:
+        if hit.document.doc_type == DocType.FOERDERPROGRAMM and meta.foerdergeber and meta.foerdergeber not in seen:
             seen.add(meta.foerdergeber)
             contacts.append(
                 Contact(

@@ -21,24 +21,14 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assistant.domain import vocabulary
 from assistant.text.analyzer import GermanAnalyzer, fold_umlauts
 
 MAX_FOLLOW_UP_WORDS = 14
 
-# Words that point back to something said before ("dort", "dafür", "dieses Programm").
-# Plain "das"/"es"/"sie" are left out: "Gibt es …", "Was ist das InvKG?" are not follow-ups.
-_DEICTIC = frozenset(
-    """dort dafür dazu davon darauf damit dabei darüber daran dafuer darueber hierfür hierfuer
-    dies diese dieser dieses diesem diesen derselbe dasselbe dieselbe ebenfalls jene jener jenes""".split()
-)
-# Words that ask *about* something without naming it: no subject of their own.
-_GENERIC = """förderung fördern gefördert förderfähig förderquote fördersatz fördersumme förderhöhe antrag anträge
-    antragstellung beantragen stellen einreichen frist fristen stichtag höhe hoch viel viele wieviel lange
-    gilt gelten gültig bekommen erhalten kriegen programm programme zuschuss zuschüsse kosten ausgaben wann
-    voraussetzung voraussetzungen bedingungen ansprechpartner kontakt zuständig laufzeit mittel geld
-    unterstützung informationen info mehr genau details welche wer wie was wo gibt kann können möchte
-    machen tun bewerben teilnehmen ich wir uns mein unser projekt vorhaben ab bis noch auch denn sonst
-    maximal mindestens prozent euro summe betrag eigenanteil""".split()
+# Words that point back ("dort", "dafür") and words that ask without naming a subject (data/conversation.yaml).
+_DEICTIC = frozenset(vocabulary.words("conversation.yaml", "deictic"))
+_GENERIC = vocabulary.words("conversation.yaml", "generic")
 
 
 @dataclass

@@ -19,12 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.answering.citations import SourceList, cite, make_source, renumber
-from assistant.answering.contacts import (
-    contacts_sentence,
-    find_contacts,
-    mentioned_places,
-    region_fits_any,
-)
+from assistant.answering.contacts import contacts_sentence, find_contacts
 from assistant.answering.conversation import (
     Conversation,
     ConversationStore,
@@ -43,9 +38,13 @@ from assistant.answering.selection import (
     reading_order,
 )
 from assistant.config import Settings
+from assistant.domain.places import locate
+from assistant.domain.regions import Location
 from assistant.embedding.embedders import Embedder
 from assistant.errors import LLMError
-from assistant.search.filters import Filters, facet_values
+from assistant.search.filters import Filters
+from assistant.search.fusion import fuse, rescale_dense, rescale_lexical
+from assistant.search.params import SearchParams
 from assistant.search.result import DocumentHit, Passage, SearchResult
 from assistant.storage.embedding_cache import StatementVectors
 from assistant.storage.snapshot import Snapshot
@@ -67,7 +66,6 @@ log = logging.getLogger(__name__)
 
 SEARCH_DOCUMENTS = 5
 LLM_PASSAGES = 6
-PLACE_PENALTY = 0.7
 RESELECT_MARGIN = 0.15  # how far below the best statement one with the asked-for fact may score
 WHOLE_DOCUMENTS = 2  # the answer may quote any section of the best documents, not only the retrieved passages
 
@@ -89,6 +87,9 @@ class AnswerHost(Protocol):
     @property
     def conversations(self) -> ConversationStore: ...
 
+    @property
+    def search_params(self) -> SearchParams: ...
+
     def search(self, query: str, *, k: int = 10, filters: Filters | None = None) -> SearchResult: ...
 
 
@@ -101,7 +102,7 @@ class _Draft:
     follow_up: bool
     conversation: Conversation | None
     result: SearchResult
-    places: set[str]
+    location: Location
     text: str = ""
     sources: list[Source] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
@@ -205,22 +206,18 @@ class AnswerEngine:
             conv = self.host.conversations.get(conversation)
         else:
             conv = None
-        facets = facet_values(self.host.snapshot)
-        places = mentioned_places(question, facets)
-        if filters:
-            places |= {p.casefold() for p in (*filters.regions, *filters.lands)}
+        location = locate(question)
         previous = conv.last if conv else None
+        places = {*location.lands, *location.regions}
         resolved = self.resolver.resolve(question, previous, places) if previous else None
         if resolved and len(resolved) > self.settings.max_query_chars:
             resolved = None
         result = self.host.search(resolved or question, k=SEARCH_DOCUMENTS, filters=filters)
         if resolved:
-            places |= mentioned_places(resolved, facets)
-        if places:
-            _prefer_places(result, places)
+            location = location | locate(resolved)
         if resolved and previous and previous.subject_doc_ids and result.hits:
             self._put_subject_first(result, previous.subject_doc_ids[0])
-        draft = _Draft(question.strip(), resolved or result.query, bool(resolved), conv, result, places)
+        draft = _Draft(question.strip(), resolved or result.query, bool(resolved), conv, result, location)
         draft.abstained = not result.hits or result.confidence < self.settings.abstain_threshold
         return draft
 
@@ -239,12 +236,12 @@ class AnswerEngine:
         qvec = result.query_vector
         if qvec is None:
             qvec = self.host.embedder.embed_queries([result.query])[0]
-        dense = snap.vectors.reconstruct_batch(rows) @ qvec
+        dense = snap.vectors_of(rows) @ qvec
         lexical = snap.lexical.scores(result.query)[rows]
-        span = float(dense.max() - dense.min()) or 1.0
-        lex_max = float(lexical.max()) or 1.0
-        fused = 0.7 * (dense - dense.min()) / span + 0.3 * lexical / lex_max
-        order = np.argsort(-fused)[: self.settings.passages_per_document]
+        params = self.host.search_params
+        share = result.signals.get("known_share", 1.0)
+        fused = fuse(rescale_dense(dense), rescale_lexical(lexical), share, params.dense_weight, "hybrid")
+        order = np.argsort(-fused)[: params.passages_per_document]
         passages = [
             Passage(int(rows[i]), chunks[i].chunk, float(fused[i]), float(dense[i]), float(lexical[i])) for i in order
         ]
@@ -301,7 +298,7 @@ class AnswerEngine:
         draft.abstained = True
         hits = draft.result.hits[:3]
         draft.sources = [make_source(i, h, h.passages[0]) for i, h in enumerate(hits, 1) if h.passages]
-        draft.contacts = find_contacts(self.host, draft.resolved, places=draft.places, hits=draft.result.hits)
+        draft.contacts = find_contacts(self.host, draft.resolved, location=draft.location, hits=draft.result.hits)
         text = "Dazu finde ich im Wissensbestand keine verlässliche Antwort."
         if draft.sources:
             listed = "; ".join(f"„{s.title}“ [{s.number}]" for s in draft.sources)
@@ -455,11 +452,3 @@ def _subject(sources: list[Source]) -> list[tuple[str, str]]:
         if s.doc_id not in (d for d, _ in out):
             out.append((s.doc_id, short_title(s.title)))
     return out
-
-
-def _prefer_places(result: SearchResult, places: set[str]) -> None:
-    """The question names a region/Land: demote documents about other places (nationwide ones stay)."""
-    for hit in result.hits:
-        if not region_fits_any(hit.document, places):
-            hit.score *= PLACE_PENALTY
-    result.hits.sort(key=lambda h: -h.score)

@@ -36,12 +36,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.answering.contacts import Searcher, _fold
+from assistant.answering.contacts import Searcher
 from assistant.answering.freshness import document_notices
 from assistant.answering.models import Evidence, Match, ProjectCheck
 from assistant.answering.selection import SentenceSelector, candidates
+from assistant.domain import vocabulary
+from assistant.domain.doctypes import DocType
 from assistant.domain.eligibility import eligibility_note, eligible, sponsor_groups
 from assistant.domain.places import locate
+from assistant.domain.regions import Location
 from assistant.errors import EmptyQuery
 from assistant.search.result import DocumentHit
 from assistant.storage.records import DocumentRecord
@@ -57,19 +60,15 @@ Signal = Literal["dense", "fused"]
 MIX_WHOLE = 0.5
 MAX_SENTENCES = 20
 MIN_SENTENCE_CHARS = 15
-LIMITS = {"foerderprogramm": 5, "strategie": 3, "akteur": 3}
+LIMITS = {DocType.FOERDERPROGRAMM: 5, DocType.STRATEGIE: 3, DocType.AKTEUR: 3}
 MIN_RELATIVE = 0.5  # fused: a match must reach half the best score of its kind
 MAX_GAP = 0.06  # dense: within this cosine of the best one (e5 cosines sit in 0.75–0.9)
-REGION_PENALTY = 0.8
 # A programme whose target groups admit none of the sponsor types named (a Verein and a founders'
 # grant): demoted, and listed with a note if it still ranks (bench/project_check_quality.py).
 ELIGIBILITY_PENALTY = 0.7
-_NATIONWIDE = {"bund", "eu", "deutschland"}
-# A sentence saying who or what is *not* funded is no reason why a programme fits ("Warum: Ausgeschlossen
-# ist, wer …" was shown for the InnoStartBonus).
+# A sentence saying who or what is *not* funded is no reason why a programme fits (data/project_check.yaml).
 _EXCLUSION = re.compile(
-    r"\b(?:ausgeschlossen|nicht\s+(?:förderfähig|gefördert|antragsberechtigt|möglich)|nicht\s+zuwendungsfähig)\b",
-    re.IGNORECASE,
+    rf"\b(?:{'|'.join(vocabulary.words('project_check.yaml', 'exclusion_patterns'))})\b", re.IGNORECASE
 )
 
 
@@ -114,14 +113,6 @@ def truncate(description: str, max_chars: int) -> str:
     return cut.rsplit(" ", 1)[0]
 
 
-def region_fits(record: DocumentRecord, region: str | None) -> bool:
-    """No region asked, a nationwide document, or one naming the region/Land."""
-    if not region:
-        return True
-    values = {_fold(v) for v in (*record.metadata.region, *record.metadata.land)}
-    return not values or bool(values & _NATIONWIDE) or _fold(region) in values
-
-
 class ProjectChecker:
     def __init__(self, searcher: Searcher, selector: SentenceSelector, *, max_query_chars: int) -> None:
         self.searcher = searcher
@@ -144,8 +135,10 @@ class ProjectChecker:
         sentences = description_sentences(description)
         queries = [whole] + (sentences if len(sentences) > 1 else [])
         scores: dict[str, _DocScores] = {}
+        # "Verein in Weißwasser": Saxon programmes, not Sachsen-Anhalt's; every sentence searches from there.
+        location = locate(description) | Location.named([region] if region else [])
         for qi, query in enumerate(queries):
-            result = self.searcher.search(query[: self.max_query_chars], k=100)
+            result = self.searcher.search(query[: self.max_query_chars], k=100, near=location)
             for hit in result.hits:
                 entry = scores.setdefault(hit.document.doc_id, _DocScores(hit.document))
                 entry.hits[qi] = hit
@@ -155,15 +148,10 @@ class ProjectChecker:
                 else:
                     entry.by_sentence[qi] = value
         groups = sponsor_groups(description)
-        location = locate(description)  # "Verein in Weißwasser": Saxon programmes, not Sachsen-Anhalt's
         by_type: dict[str, list[tuple[float, _DocScores]]] = defaultdict(list)
         for entry in scores.values():
             score = entry.merged(merge)
-            # Programmes and contacts of other Länder are no use; a strategy there may still be a model.
-            elsewhere = entry.record.doc_type != "strategie" and location.excludes(entry.record.metadata.land)
-            if not region_fits(entry.record, region) or elsewhere:
-                score *= REGION_PENALTY
-            if entry.record.doc_type == "foerderprogramm" and not eligible(entry.record, groups):
+            if entry.record.doc_type == DocType.FOERDERPROGRAMM and not eligible(entry.record.metadata, groups):
                 score *= ELIGIBILITY_PENALTY
             by_type[entry.record.doc_type].append((score, entry))
         picked: dict[str, list[Match]] = {}
@@ -173,20 +161,20 @@ class ProjectChecker:
             floor = best - MAX_GAP if signal == "dense" else MIN_RELATIVE * best
             ranked = [(s, e) for s, e in ranked if s >= floor][:limit]
             picked[doc_type] = [
-                self._match(s, e, queries, evidence=2 if doc_type != "akteur" else 1, groups=groups) for s, e in ranked
+                self._match(s, e, queries, evidence=2 if doc_type != DocType.AKTEUR else 1, groups=groups) for s, e in ranked
             ]
         notices: list[str] = []
         if today is not None:
-            for m in picked["foerderprogramm"]:
+            for m in picked[DocType.FOERDERPROGRAMM]:
                 notices.extend(
                     document_notices(scores[m.doc_id].record, number=None, today=today, stale_after_months=stale_after_months)
                 )
         check = ProjectCheck(
             description=description.strip(),
             region=region,
-            programmes=picked["foerderprogramm"],
-            strategies=picked["strategie"],
-            contacts=picked["akteur"],
+            programmes=picked[DocType.FOERDERPROGRAMM],
+            strategies=picked[DocType.STRATEGIE],
+            contacts=picked[DocType.AKTEUR],
             notices=notices,
         )
         check.summary = summary_text(check)
@@ -229,7 +217,7 @@ class ProjectChecker:
             evidence=tuple(found),
             foerderart=meta.foerderart,
             frist=meta.frist,
-            eligibility_note=eligibility_note(record, groups),
+            eligibility_note=eligibility_note(record.metadata, groups),
         )
 
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-DocType = Literal["strategie", "foerderprogramm", "projekt", "akteur", "veranstaltung", "dokument"]
-DOC_TYPES: tuple[str, ...] = ("strategie", "foerderprogramm", "projekt", "akteur", "veranstaltung", "dokument")
+from assistant.domain.doctypes import DocType
 
 
 def _as_list(value: object) -> list[str]:
@@ -32,7 +30,7 @@ class DocumentMetadata(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     title: str | None = None
-    type: DocType = "dokument"
+    type: DocType = DocType.DOKUMENT
     region: list[str] = Field(default_factory=list)
     land: list[str] = Field(default_factory=list)
     programm: list[str] = Field(default_factory=list, description="Funding programmes the document is about.")

@@ -5,56 +5,48 @@ A gemeinnütziger Verein cannot use the InnoStartBonus (for founders) or ZIM (fo
 companies), however well their texts match its plan.  Programme documents say
 whom they are for in the front-matter field ``zielgruppe``; this module maps the
 words a sponsor uses about itself ("Gemeinde", "Mittelständler", "Lehrstuhl") to
-those target groups.  A programme without ``zielgruppe`` counts as open to all.
+those target groups (``data/sponsors.yaml``).  A programme without ``zielgruppe``
+counts as open to all.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
-from assistant.storage.records import DocumentRecord
+from assistant.domain import vocabulary
+from assistant.domain.doctypes import DocType
+from assistant.domain.documents import DocumentMetadata
 
-# Sponsor words (regex, case-insensitive) → the ``zielgruppe`` values (casefolded) that admit them.
-_PUBLIC = ("kommunen", "landkreise", "land", "öffentliche träger", "öffentliche einrichtungen", "zweckverbände",
-           "kommunale unternehmen")
-_COMPANY = ("unternehmen", "kmu", "handwerk", "großunternehmen", "tourismusbetriebe", "freiberufler",
-            "selbstständige", "kommunale unternehmen")
-_SPONSORS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), groups)
-    for pattern, groups in (
-        (r"\b(?:gemeinde|stadt|kommune|landkreis|zweckverband|stadtverwaltung|kreisstadt)\b", _PUBLIC),
-        (
-            r"\b(?:\w*unternehmen|\w*betrieb|firma|mittelständler|\w+-mittelständler|handwerk\w*|gmbh)\b",
-            _COMPANY,
-        ),
-        (r"\b(?:start-?ups?|gründer\w*|gründen)\b", ("gründer", "start-ups", "kmu", "unternehmen")),
-        (r"\b(?:verein|gemeinnützig\w*)\b", ("vereine", "gemeinnützige organisationen", "gemeinnützige träger")),
-        (
-            r"\b(?:hochschule|universität|wissenschaftler\w*|lehrstuhl|forschungsinstitut|forschungseinrichtung)\b",
-            ("hochschulen", "forschungseinrichtungen", "wissenschaftler", "studierende"),
-        ),
+
+@functools.cache
+def _sponsors() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
+    """(sponsor words, target groups that admit them) from ``data/sponsors.yaml``."""
+    data = vocabulary.load("sponsors.yaml")
+    groups = data["groups"]
+    return tuple(
+        (re.compile(entry["words"], re.IGNORECASE), tuple(groups[entry["admitted_by"]])) for entry in data["sponsors"]
     )
-)
 
 
 def sponsor_groups(description: str) -> frozenset[str]:
     """The target groups that admit the sponsor types the description names (empty: none named)."""
     groups: set[str] = set()
-    for pattern, admitted in _SPONSORS:
+    for pattern, admitted in _sponsors():
         if pattern.search(description):
             groups.update(admitted)
     return frozenset(groups)
 
 
-def eligible(record: DocumentRecord, groups: frozenset[str]) -> bool:
+def eligible(meta: DocumentMetadata, groups: frozenset[str]) -> bool:
     """Whether the programme's ``zielgruppe`` admits one of ``groups`` (True when either is unknown)."""
-    target = {g.casefold() for g in record.metadata.zielgruppe}
+    target = {g.casefold() for g in meta.zielgruppe}
     return not groups or not target or bool(target & groups)
 
 
-def eligibility_note(record: DocumentRecord, groups: frozenset[str]) -> str | None:
+def eligibility_note(meta: DocumentMetadata, groups: frozenset[str]) -> str | None:
     """The warning shown with a listed programme the sponsor may not apply for (German), else None."""
-    if record.doc_type != "foerderprogramm" or eligible(record, groups):
+    if meta.type != DocType.FOERDERPROGRAMM or eligible(meta, groups):
         return None
-    admitted = ", ".join(record.metadata.zielgruppe)
+    admitted = ", ".join(meta.zielgruppe)
     return f"Laut Wissensbestand für: {admitted} – bitte prüfen, ob Sie antragsberechtigt sind."

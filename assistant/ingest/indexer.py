@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -30,7 +31,6 @@ from assistant.errors import (
     IndexMissing,
     UnsupportedFileType,
 )
-from assistant.faults import pause_at
 from assistant.ingest.chunker import chunk_document
 from assistant.ingest.files import iter_source_files
 from assistant.ingest.load import SUPPORTED_SUFFIXES, content_hash, load_document
@@ -105,6 +105,13 @@ class _Entry:
     chunks: list[Chunk]
 
 
+StageHook = Callable[[str], None]
+
+
+def _no_stage(name: str) -> None:
+    """Normal runs do nothing at the named stages."""
+
+
 def _abs(path: str | Path) -> str:
     return os.path.abspath(path)
 
@@ -140,8 +147,13 @@ def run_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     wait_s: float = 0.0,
+    on_stage: StageHook | None = None,
 ) -> IndexReport:
-    """Bring the index up to date with ``paths`` and publish a new generation if anything changed."""
+    """Bring the index up to date with ``paths`` and publish a new generation if anything changed.
+
+    ``on_stage`` is called with "embedding", "writing" and "publish" as a run passes those
+    points (crash tests stop the process there).
+    """
     progress = progress or Progress()
     started = time.monotonic()
     with writer_lock(settings.index_dir, wait_s):
@@ -178,7 +190,7 @@ def run_index(
         changed = changed or previous.name != current_generation(settings.index_dir)
         generation = previous.name if previous else None
         if changed:
-            generation = _publish(settings, embedder, entries, progress)
+            generation = _publish(settings, embedder, entries, progress, on_stage)
         if settings.index_statements:  # also on a no-op run: an index built before they existed gets them
             _embed_statements(settings, embedder, list(entries.values()), progress)
         total_chunks = sum(len(e.chunks) for e in entries.values())
@@ -247,20 +259,23 @@ def _index_file(
     return FileOutcome(str(path), "updated" if old else "added", doc_id, len(chunks), warnings=warnings)
 
 
-def _publish(settings: Settings, embedder: Embedder, entries: dict[str, _Entry], progress: Progress) -> str:
+def _publish(
+    settings: Settings, embedder: Embedder, entries: dict[str, _Entry], progress: Progress, on_stage: StageHook | None
+) -> str:
     """Embed (cache first), build vector + lexical indexes, write and switch a new generation."""
     ordered = [entries[k] for k in sorted(entries)]
     chunks = [c for e in ordered for c in e.chunks]
     progress.chunks_total(len(chunks))
     cache = EmbeddingCache(settings.embedding_cache_path)
     calls = 0
+    stage = on_stage or _no_stage
 
     def on_progress(n: int) -> None:
         nonlocal calls
         progress.chunks_done(n)
         calls += 1
         if calls == 2:  # the first call reports cache hits; the second follows the first embedded batch
-            pause_at("embedding")
+            stage("embedding")
 
     try:
         vectors = embed_passages_cached(
@@ -281,7 +296,7 @@ def _publish(settings: Settings, embedder: Embedder, entries: dict[str, _Entry],
         building,
         documents=[e.record for e in ordered],
         chunks=chunks,
-        vector_index_path_writer=lambda p: (save_vector_index(vector_index, p), pause_at("writing")),
+        vector_index_path_writer=lambda p: (save_vector_index(vector_index, p), stage("writing")),
         lexical=lexical,
         manifest_extra={
             "generation": name,
@@ -291,7 +306,7 @@ def _publish(settings: Settings, embedder: Embedder, entries: dict[str, _Entry],
             "abs_paths": {e.record.doc_id: _abs(e.record.source_path) for e in ordered},
         },
     )
-    publish_generation(settings.index_dir, building, name)
+    publish_generation(settings.index_dir, building, name, before_switch=lambda: stage("publish"))
     collect_garbage(settings.index_dir)
     log.info("published %s: %d documents, %d chunks", name, len(ordered), len(chunks))
     return name
@@ -330,7 +345,13 @@ def _embed_statements(settings: Settings, embedder: Embedder, entries: list[_Ent
         log.warning("answer statements not prepared (answers embed them on demand): %s", exc)
 
 
-def remove_documents(settings: Settings, embedder: Embedder, doc_ids: list[str], wait_s: float = 0.0) -> IndexReport:
+def remove_documents(
+    settings: Settings,
+    embedder: Embedder,
+    doc_ids: list[str],
+    wait_s: float = 0.0,
+    on_stage: StageHook | None = None,
+) -> IndexReport:
     """Publish a generation without ``doc_ids`` (their files are not touched)."""
     started = time.monotonic()
     with writer_lock(settings.index_dir, wait_s):
@@ -348,7 +369,7 @@ def remove_documents(settings: Settings, embedder: Embedder, doc_ids: list[str],
         }
         outcomes = [FileOutcome(previous.documents[d].source_path, "removed", d) for d in doc_ids]
         previous.close()
-        generation = _publish(settings, embedder, entries, Progress())
+        generation = _publish(settings, embedder, entries, Progress(), on_stage)
         total = sum(len(e.chunks) for e in entries.values())
         return IndexReport(outcomes, generation, len(entries), total, time.monotonic() - started, True)
 

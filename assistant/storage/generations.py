@@ -9,11 +9,10 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from assistant.errors import IndexLocked
-from assistant.faults import pause_at
 
 CURRENT = "CURRENT"
 
@@ -59,8 +58,13 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publish_generation(index_dir: Path, building: Path, name: str) -> Path:
-    """Move a fully written generation into place and point CURRENT at it (atomic steps)."""
+def publish_generation(
+    index_dir: Path, building: Path, name: str, before_switch: Callable[[], None] | None = None
+) -> Path:
+    """Move a fully written generation into place and point CURRENT at it (atomic steps).
+
+    ``before_switch`` runs when the generation is in place and CURRENT not yet switched.
+    """
     for f in building.rglob("*"):
         if f.is_file():
             with open(f, "rb") as fh:
@@ -68,7 +72,8 @@ def publish_generation(index_dir: Path, building: Path, name: str) -> Path:
     final = index_dir / name
     os.rename(building, final)
     _fsync_dir(index_dir)
-    pause_at("publish")  # test hook (assistant/faults.py): complete generation, CURRENT not yet switched
+    if before_switch is not None:
+        before_switch()
     tmp = index_dir / f".{CURRENT}.tmp"
     tmp.write_text(name + "\n", encoding="utf-8")
     with open(tmp, "rb") as fh:

@@ -28,7 +28,7 @@ import numpy as np
 from assistant.domain.documents import Chunk
 from assistant.errors import IndexCorrupt, IndexIncompatible, IndexMissing
 from assistant.storage.bm25 import LexicalIndex
-from assistant.storage.faiss_index import load_vector_index
+from assistant.storage.faiss_index import load_vector_index, search_vectors
 from assistant.storage.generations import (
     _GEN_NAME,
     CURRENT,
@@ -164,6 +164,16 @@ class Snapshot:
                 f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY position", (doc_id,)
             )
         ]
+
+    def search_vectors(
+        self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k rows by inner product with ``query``; ``allowed_rows`` (sorted row ids) restricts them."""
+        return search_vectors(self.vectors, query, k, allowed_rows)
+
+    def vectors_of(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``rows`` (float32, one per row)."""
+        return self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def check_embedder(self, embedder_name: str) -> None:
         if embedder_name != self.embedder_name:

@@ -6,8 +6,9 @@ embeddings alone do not see numbers.  So the sentence scorer boosts sentences
 that contain the numbers the question names, or — when the question asks for an
 amount or a date — any amount or date at all.
 
-Pure text analysis with no dependencies, so it sits below both retrieval (its
-abstain confidence uses ``covers``) and answering.
+Pure text analysis, so it sits below both retrieval (its abstain confidence uses
+``covers``) and answering.  The question words and patterns are data
+(``domain/data/questions.yaml``).
 """
 
 from __future__ import annotations
@@ -15,21 +16,23 @@ from __future__ import annotations
 import functools
 import re
 
+from assistant.domain import vocabulary
+
 # The same sentences and questions are analysed on every search that reaches them (confidence,
 # sentence scoring); results are immutable frozensets, so they are safe to remember.
 _MEMO_SIZE = 8192
-# Question words that say *which kind* of fact is asked, not what about: no topic evidence for
-# the answer check (engine) or the fact coverage (retrieval confidence).  In a funding assistant
-# "Wie hoch ist die Förderquote?" is the plain amount question; analyse with the index analyzer.
-FACT_QUESTION_WORDS = (
-    "wie hoch viel viele wann lange bis ab groß aktuell aktuelle genau derzeit heute insgesamt jahr "
-    "anzahl läuft laufen gilt gelten dauert dauern budget kosten kostet beim vom zum zur im am ins "
-    "förderung förderhöhe förderquote fördersatz quote höhe betrag summe geld"
-)
+_Q = vocabulary.load("questions.yaml")
 
-_MONTHS = (
-    "Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
-)
+
+def _alternatives(key: str) -> str:
+    return "|".join(_Q[key])
+
+
+# Question words that say *which kind* of fact is asked, not what about: no topic evidence for
+# the answer check (engine) or the fact coverage (retrieval confidence).  Analyse with the index analyzer.
+FACT_QUESTION_WORDS: str = " ".join(_Q["fact_question_words"].split())
+
+_MONTHS = "|".join(m[:1].upper() + m[1:] for name in _Q["months"] for m in name.split("|"))
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 
 _PERCENT = re.compile(rf"({_NUM})\s*(?:%|Prozent\b|v\.\s?H\.)", re.IGNORECASE)
@@ -47,66 +50,36 @@ _DATE = re.compile(
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _PARAGRAPH = re.compile(r"(§§?|Art\.|Artikel)\s*(\d+[a-z]?)", re.IGNORECASE)
 _NUMBER = re.compile(rf"(?<![\d.,])(?:{_NUM})(?![\d])")
-_DEADLINE_WORDS = re.compile(
-    r"\b(?:Frist\w*|Stichtag\w*|Einreichungsfrist\w*|laufend\w*|jederzeit|bis\s+(?:zum|spätestens)|"
-    r"Förderaufruf\w*|Antragsschluss|endet|befristet)\b",
-    re.IGNORECASE,
-)
+_DEADLINE_WORDS = re.compile(rf"\b(?:{_alternatives('deadline_patterns')})\b", re.IGNORECASE)
 
-_NUMBER_WORDS = r"(?:\d+|ein|eine|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf)"
 # A count: a number (not a year) before a noun within two words ("rund 450 Arbeitsplätze",
 # "1.200 neue Arbeits- und Ausbildungsplätze", "fünf Werkstätten"); units make it an amount or
 # a duration instead.
 _COUNT = re.compile(
     r"(?<![\d.,])(?!(?:19[5-9]\d|20\d\d)\b)"
-    rf"(?:{_NUM}|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf)\b)"
+    rf"(?:{_NUM}|\b(?:{_alternatives('count_number_words')})\b)"
     r"\s+(?:[a-zäöüß-]+\s+){0,2}"
-    r"(?!(?:Prozent|Euro|EUR|Mio|Millionen|Mrd|Milliarden|Tsd|Tausend|Jahr|Monat|Woche|Tag|Uhr"
-    r"|Meter|Kilometer|Hektar|Quadratmeter)\w*)[A-ZÄÖÜ]"
+    rf"(?!(?:{_alternatives('not_counted')})\w*)[A-ZÄÖÜ]"
 )
-_DURATION = re.compile(rf"\b{_NUMBER_WORDS}\s+(?:weitere\s+)?(?:Jahre?n?|Monate?n?|Wochen?|Tage?n?)\b", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"\b(?:\d+|{_alternatives('duration_number_words')})\s+(?:weitere\s+)?(?:{_alternatives('duration_units')})\b",
+    re.IGNORECASE,
+)
 
-# "wie viele (JTF-)Mittel", "wie viele Milliarden Euro": money, so an amount question.
-_MONEY_AFTER = r"(?:\w+\s+)?(?:\w+-)?(?:mittel|fördermittel|gelder|euro|millionen|milliarden|mio|mrd|prozent)\b"
+_MONEY_AFTER = rf"(?:\w+\s+)?(?:\w+-)?(?:{_alternatives('money_words')})\b"
 _AMOUNT_QUESTION = re.compile(
-    rf"\bwie\s*viele\s+{_MONEY_AFTER}|\bwie\s+(?:hoch|viel|groß)\b|\bwelche\s+(?:summe|höhe|förderquote)\b|"
-    r"\bhöhe\b|\bförderquote\b|"
-    r"\bbetrag\b|\bmaximal\b|\bwieviel\b|\bkoste[nt]?\b|\w*preis\b|\bmiete\b|\bzinssatz\b|\w*budget\b",
+    rf"\bwie\s*viele\s+{_MONEY_AFTER}|" + "|".join(rf"\b{p}" for p in _Q["amount_question_patterns"]),
     re.IGNORECASE,
 )
-# "Wie viele Arbeitsplätze …?" asks for a count, not for money (those were refused for want of an
-# amount); "wie viele Mittel/Milliarden Euro" stays an amount question (above).
-_COUNT_QUESTION = re.compile(rf"\bwie\s*viele\b(?!\s+{_MONEY_AFTER})|\banzahl\b", re.IGNORECASE)
-_DATE_QUESTION = re.compile(
-    r"\bbis\s+wann\b|\bwann\b|\bab\s+wann\b|\bfrist\w*\b|\bstichtag\w*\b|\bdeadline\b|\blaufzeit\b|\bwie\s+lange\b",
-    re.IGNORECASE,
+# "Wie viele Arbeitsplätze …?" asks for a count, not for money; "wie viele Mittel" stays an amount question.
+_COUNT_QUESTION = re.compile(
+    rf"\bwie\s*viele\b(?!\s+{_MONEY_AFTER})|\b(?:{_alternatives('count_question_words')})\b", re.IGNORECASE
 )
-# English questions: only for ranking sentences (the answer checks in covers() stay German-only,
-# since English question words cannot be found in the German sources anyway).
-_COUNT_QUESTION_EN = re.compile(r"\bhow\s+many\b|\bnumber\s+of\b", re.IGNORECASE)
-_AMOUNT_QUESTION_EN = re.compile(r"\bhow\s+(?:much|high)\b|\bmaximum\b|\bfunding\s+rate\b|\binterest\s+rate\b", re.I)
-_DATE_QUESTION_EN = re.compile(r"\bwhen\b|\bhow\s+long\b|\bdeadline\b", re.IGNORECASE)
-_MONTH_NUMBER = {
-    m.lower(): i
-    for i, names in enumerate(
-        (
-            "januar",
-            "februar",
-            "märz|maerz",
-            "april",
-            "mai",
-            "juni",
-            "juli",
-            "august",
-            "september",
-            "oktober",
-            "november",
-            "dezember",
-        ),
-        1,
-    )
-    for m in names.split("|")
-}
+_DATE_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["date_question_patterns"]), re.IGNORECASE)
+_COUNT_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_count_question_patterns"]), re.IGNORECASE)
+_AMOUNT_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_amount_question_patterns"]), re.IGNORECASE)
+_DATE_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_date_question_patterns"]), re.IGNORECASE)
+_MONTH_NUMBER = {m: i for i, names in enumerate(_Q["months"], 1) for m in names.split("|")}
 
 
 def _num(text: str) -> str:
@@ -157,9 +130,8 @@ def fact_kinds(text: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
-# "… ohne dass es etwas kostet?", "kostenlos?": asks whether something is free, which "unentgeltlich"
-# answers; no amount is wanted.
-_FREE_QUESTION = re.compile(r"\bohne\b[^.?!]{0,40}\bkoste[nt]?\b|\bkosten(?:los|frei)\b|\bumsonst\b", re.I)
+# "… ohne dass es etwas kostet?", "kostenlos?": asks whether something is free; no amount is wanted.
+_FREE_QUESTION = re.compile(_alternatives("free_question_patterns"), re.IGNORECASE)
 
 
 def same_word(a: str, b: str) -> bool:
@@ -197,24 +169,23 @@ def fact_boost(question: str, sentence: str, *, q_tokens: set[str] | None = None
     return boost
 
 
-_CONTACT_QUESTION = re.compile(r"\b(?:telefon\w*|e-?mail\w*|mail-?adresse|durchwahl)\b", re.IGNORECASE)
+_CONTACT_QUESTION = re.compile(rf"\b(?:{_alternatives('contact_question_patterns')})\b", re.IGNORECASE)
 _CONTACT_FACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|\+?\d[\d /()-]{6,}\d")
 
 
 MAX_WORDS_FOR_YEAR_CHECK = 25
-_FIRST_PERSON = re.compile(r"\b(?:wir|uns|unser\w*|ich|mein\w*|mir|mich)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(rf"\b(?:{_alternatives('first_person_words')})\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"(?<=[.!?;,–])\s+")
 
 # "Wer leitet …?", "Wer ist Werkstattsprecherin …?" ask for a person (checked in the engine's _fact_on_topic).
-# Not "Ansprechpartner": that is often an office ("Wer ist Ansprechpartner für STARK in Sachsen?" → the
-# SAS), and requiring a named person refused it.
-_ROLE = r"\w*(?:leiter|sprecher|vorsitzende|geschäftsführer|sachbearbeiter)\w*"
-_PERSON_QUESTION = re.compile(rf"\bwer\s+(?:leitet|führt|koordiniert)\b|\b{_ROLE}\b", re.IGNORECASE)
-_ROLE_WORD = re.compile(rf"\b(?:{_ROLE}|leitet|führt|koordiniert)\b", re.IGNORECASE)
+_ROLE = _alternatives("person_role_patterns")
+_VERBS = _alternatives("person_question_verbs")
+_PERSON_QUESTION = re.compile(rf"\bwer\s+(?:{_VERBS})\b|\b(?:{_ROLE})\b", re.IGNORECASE)
+_ROLE_WORD = re.compile(rf"\b(?:{_ROLE}|{_VERBS})\b", re.IGNORECASE)
 # A person's name: after a title or form of address ("Prof. Dr. Anna Schmidt", "Frau Müller").
-_PERSON = re.compile(r"\b(?:Prof\.|Dr\.|Dipl\.|Herr|Frau|Minister\w*|Staatssekretär\w*)\s*(?:[\w.-]+\s+)?[A-ZÄÖÜ][a-zäöüß]+")
+_PERSON = re.compile(rf"\b(?:{_alternatives('person_titles')})\s*(?:[\w.-]+\s+)?[A-ZÄÖÜ][a-zäöüß]+")
 # "im Landkreis Nordsachsen": a district the question is about.
-_DISTRICT = re.compile(r"\b(?:Landkreis(?:es)?|Kreis(?:es)?)\s+([A-ZÄÖÜ][\w-]+)")
+_DISTRICT = re.compile(rf"\b(?:{_alternatives('district_words')})\s+([A-ZÄÖÜ][\w-]+)")
 
 
 def asks_person(question: str) -> bool:

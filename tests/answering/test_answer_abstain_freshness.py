@@ -74,10 +74,14 @@ def test_frist_parsing_and_month_arithmetic() -> None:
 
 
 def test_a_town_names_its_land_for_contacts_and_answers() -> None:
-    from assistant.answering.contacts import mentioned_places
+    """Contacts and answers use the one place detector (domain.places) that search uses."""
+    from assistant.domain.places import locate
 
-    facets = {"region": ["Lausitz", "Mitteldeutsches Revier"], "land": ["Bund", "Sachsen", "Thüringen"]}
-    assert mentioned_places("Wir sind ein Verein in Weißwasser.", facets) == {"sachsen", "lausitz"}
-    # Only values the knowledge base has: no "brandenburg" facet here.
-    assert mentioned_places("Wir sitzen in Cottbus.", facets) == {"lausitz"}
-    assert mentioned_places("Und im Altenburger Land?", facets) == {"thueringen", "mitteldeutsches revier"}
+    def where(text: str) -> set[str]:
+        location = locate(text)
+        return {*location.lands, *location.regions}
+
+    assert where("Wir sind ein Verein in Weißwasser.") == {"Sachsen", "Lausitz"}
+    assert where("Wir sitzen in Cottbus.") == {"Brandenburg", "Lausitz"}
+    assert where("Und im Altenburger Land?") == {"Thüringen", "Mitteldeutsches Revier"}
+    assert where("Und in der Lausitz?") == {"Lausitz"}  # a Revier by name

@@ -18,7 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api import create_app
+from assistant.doors.http.app import create_app
 from assistant.service import Assistant
 
 TOKEN = "test-admin-token-1"
@@ -70,7 +70,7 @@ def start_server(app: FastAPI) -> LiveServer:
 def stop_server(live: LiveServer) -> None:
     live.server.should_exit = True
     live.thread.join(10)
-    live.app.state.jobs.wait_all(60)
+    live.app.state.door.jobs.wait_all(60)
 
 
 @pytest.fixture

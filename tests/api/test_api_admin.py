@@ -9,7 +9,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from assistant.doors.http.uploads import safe_filename
+from assistant.ingest.uploads import safe_filename
 from assistant.storage.generations import writer_lock
 
 TOKEN = "test-admin-token-1"
@@ -87,7 +87,7 @@ def test_admin_routes_disabled_without_configured_token(make_app, method: str, p
 
 
 def test_upload_indexes_file_with_metadata(client: TestClient) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     r = _upload(
         client, [("Bericht Zeitz.md", NEW_DOC.encode())],
         metadata=json.dumps({"tags": ["Wasserstoff"]}), programm="STARK",
@@ -111,7 +111,7 @@ def test_upload_indexes_file_with_metadata(client: TestClient) -> None:
 
 
 def test_upload_several_files_and_name_collisions(client: TestClient) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     body = b"Die Stadt Weisswasser plant ein Besucherzentrum zur Industriekultur."
     r = _upload(client, [("notiz.txt", body), ("notiz.txt", body + b" Zweite Fassung.")])
     assert r.status_code == 201, r.text
@@ -137,7 +137,7 @@ def test_upload_several_files_and_name_collisions(client: TestClient) -> None:
     ],
 )
 def test_upload_file_names_are_sanitised(client: TestClient, raw: str, expected: str) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     r = _upload(client, [(raw, "# Titel\n\nEin kurzer Text über Strukturwandel.".encode())])
     assert r.status_code == 201, r.text
     assert r.json()["files"][0]["file"] == expected
@@ -157,7 +157,7 @@ def test_safe_filename_drops_control_characters() -> None:
 
 def test_oversize_upload_is_413_and_nothing_is_stored(make_app) -> None:
     with TestClient(make_app(max_upload_mb=0.01)) as c:  # 10 KiB per file
-        settings = c.app.state.settings
+        settings = c.app.state.door.settings
         r = _upload(c, [("klein.md", b"# Klein\n\nText."), ("gross.md", b"# Gross\n\n" + b"x" * 20_000)])
         assert r.status_code == 413
         assert r.json()["code"] == "file_too_large"
@@ -177,7 +177,7 @@ def test_oversize_upload_is_413_and_nothing_is_stored(make_app) -> None:
 
 
 def test_unknown_type_is_415_and_nothing_is_stored(client: TestClient) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     for name in ("programm.exe", "ohne-endung", "daten.meta.yaml", "..md", "..."):
         r = _upload(client, [("ok.md", b"# OK\n\nText."), (name, b"MZ\x90\x00")])
         assert r.status_code == 415, name
@@ -201,12 +201,12 @@ def test_bad_upload_requests(client: TestClient) -> None:
     assert (r.status_code, r.json()["code"]) == (422, "metadata_error")
     r = _upload(client, [(f"f{i}.md", b"# F\n\nText.") for i in range(12)])
     assert (r.status_code, r.json()["code"]) == (422, "bad_upload") and "Höchstens 10 Dateien" in r.json()["message"]
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     assert not settings.upload_dir.exists() or list(settings.upload_dir.iterdir()) == []
 
 
 def test_unreadable_upload_is_reported_and_not_kept(client: TestClient) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     r = _upload(client, [("kaputt.pdf", b"%PDF-1.7 das ist kein PDF"), ("leer.md", b"")])
     assert r.status_code == 422
     body = r.json()
@@ -223,7 +223,7 @@ def test_unreadable_upload_is_reported_and_not_kept(client: TestClient) -> None:
 
 
 def test_upload_while_index_is_busy_is_409(client: TestClient) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     with writer_lock(settings.index_dir):
         r = _upload(client, [("spaeter.md", b"# Spaeter\n\nText.")])
     assert r.status_code == 409
@@ -237,7 +237,7 @@ def test_upload_while_index_is_busy_is_409(client: TestClient) -> None:
 
 
 def test_delete_uploaded_document_deletes_file(client: TestClient) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     r = _upload(client, [("weg.md", NEW_DOC.encode())], land="Sachsen-Anhalt")
     doc_id = r.json()["files"][0]["doc_id"]
     r = client.delete(f"/api/documents/{doc_id}", headers=AUTH)
@@ -252,7 +252,7 @@ def test_delete_uploaded_document_deletes_file(client: TestClient) -> None:
 
 
 def test_delete_corpus_document_keeps_file_and_says_so(client: TestClient) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     r = client.delete("/api/documents/werkstatt-2", headers=AUTH)
     assert r.status_code == 200
     assert r.json()["file_deleted"] is False and "nicht gelöscht" in r.json()["notice"]
@@ -266,7 +266,7 @@ def test_delete_corpus_document_keeps_file_and_says_so(client: TestClient) -> No
 
 
 def test_reindex_job_reports_progress(client: TestClient) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     (settings.corpus_dir / "projekt").mkdir()
     (settings.corpus_dir / "projekt" / "zeitz.md").write_text(NEW_DOC, encoding="utf-8")
     (settings.corpus_dir / "akteur" / "metropolregion.md").unlink()
@@ -290,7 +290,7 @@ def test_reindex_job_reports_progress(client: TestClient) -> None:
 
 
 def test_second_reindex_while_running_is_409(client: TestClient) -> None:
-    settings = client.app.state.settings
+    settings = client.app.state.door.settings
     with writer_lock(settings.index_dir):  # another writer holds the index: the job fails fast
         first = client.post("/api/reindex", headers=AUTH).json()
         job = _wait_job(client, first["job_id"])

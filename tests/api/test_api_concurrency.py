@@ -24,7 +24,7 @@ def _complete(body: dict) -> bool:
 
 
 def test_searches_during_reindex_never_fail(live_server) -> None:
-    settings = live_server.app.state.settings
+    settings = live_server.app.state.door.settings
     for i, topic in enumerate(["Grubenwasser", "Bergbaufolgelandschaft", "Fachkräftesicherung"]):
         (settings.corpus_dir / f"neu-{i}.md").write_text(
             f"---\ntitle: Neues Thema {i}\ntype: projekt\nland: [Sachsen]\n---\n# {topic}\n\n"
@@ -90,15 +90,15 @@ def test_searches_during_reindex_never_fail(live_server) -> None:
         assert hits[0]["title"] == "Neues Thema 0"
 
 
-def test_a_slow_upload_does_not_hold_the_search_threads(make_app, tmp_path, monkeypatch) -> None:
+def test_a_slow_upload_does_not_hold_the_search_threads(make_app, tmp_path) -> None:
     """With one request thread, searches still answer while an upload's indexing is paused mid-write."""
     from tests.api.conftest import start_server, stop_server
+    from tests.stage_pause import pause_at
 
     marker = tmp_path / "paused"
-    monkeypatch.setenv("REVIERLOTSE_TEST_PAUSE_AT", "writing")
-    monkeypatch.setenv("REVIERLOTSE_TEST_PAUSE_MARKER", str(marker))
-    monkeypatch.setenv("REVIERLOTSE_TEST_PAUSE_S", "8")
-    live = start_server(make_app(request_threads=1))
+    app = make_app(request_threads=1)
+    app.state.door.assistant.on_stage = pause_at("writing", marker, 8)
+    live = start_server(app)
     upload: dict[str, int] = {}
 
     def send_upload() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api import create_app
+from assistant.doors.http.app import create_app
 from assistant.service import Assistant
 
 

@@ -18,9 +18,9 @@ import pytest
 from telegram_fake import BOT_USERNAME, BotRunner, Call, FakeTelegram
 
 from assistant.answering.models import Answer, Source
+from assistant.doors.telegram.app import build_application
 from assistant.errors import QueryTooLong
 from assistant.service import Assistant
-from bot import build_application
 from tests.conftest import SMALL_CORPUS, recording_root_logs, settings_for, write_tree
 
 TOKEN = "987654321:AAH-test-secret-token-ZYXwvu"
@@ -391,7 +391,7 @@ def test_neu_forgets_the_conversation(tg, chat, bot_assistant):
 
 
 def test_idle_chats_are_forgotten(tg, running_bot, monkeypatch):
-    import bot as door
+    import assistant.doors.telegram.handlers as door
 
     first, second = 90_001, 90_002
     ask_and_wait(tg, first, "Wie hoch ist die Förderquote bei STARK?")

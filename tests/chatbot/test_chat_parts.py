@@ -23,6 +23,7 @@ from assistant.answering.models import (
     Source,
 )
 from assistant.doors.log_redaction import REDACTED, SecretRedactingFilter
+from assistant.doors.telegram.app import file_url, install_log_redaction
 from assistant.doors.telegram.ratelimit import Decision, RateLimiter
 from assistant.doors.telegram.render import (
     esc,
@@ -31,7 +32,6 @@ from assistant.doors.telegram.render import (
     render_sources,
     split_html,
 )
-from bot import file_url, install_log_redaction
 
 # --- HTML ---------------------------------------------------------------------------------
 

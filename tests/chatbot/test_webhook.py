@@ -9,7 +9,7 @@ import threading
 import httpx
 from telegram_fake import FakeTelegram
 
-from bot import SECRET_HEADER, build_application, serve_webhook
+from assistant.doors.telegram.app import SECRET_HEADER, build_application, serve_webhook
 
 TOKEN = "555:webhook-test-token"
 SECRET = "s3cret_header-value"

@@ -9,7 +9,7 @@ import time
 
 import httpx
 
-from api import create_app
+from assistant.doors.http.app import create_app
 from assistant.service import Assistant
 from tests.api.conftest import start_server, stop_server
 from tests.conftest import SMALL_CORPUS, write_tree

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api import create_app
+from assistant.doors.http.app import create_app
 from assistant.service import Assistant
 from tests.conftest import SMALL_CORPUS, settings_for, write_tree
 
@@ -41,7 +41,7 @@ def fuzz_app(tmp_path_factory, embedder, embedding_cache):
     assistant.index([cfg.corpus_dir])
     app = create_app(cfg, assistant)
     yield app
-    app.state.jobs.wait_all(120)
+    app.state.door.jobs.wait_all(120)
 
 
 def _without_prefix_items(node):

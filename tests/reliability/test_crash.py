@@ -1,8 +1,8 @@
-"""Crash safety: SIGKILL a real `python -m assistant index` at chosen points of a run.
+"""Crash safety: SIGKILL a real index process at chosen points of a run.
 
-The indexer pauses at a named point when REVIERLOTSE_TEST_PAUSE_AT is set
-(assistant/faults.py); the test waits for the marker file, kills the process
-with SIGKILL (no cleanup code runs, the kernel drops its flock) and then proves:
+The child indexes with a stage hook that pauses at a named point (tests/stage_pause.py);
+the test waits for the marker file, kills the process with SIGKILL (no cleanup code
+runs, the kernel drops its flock) and then proves:
 
 * CURRENT still names the previous generation, and that generation answers
   exactly as before (same documents, same scores), in a fresh Assistant too;
@@ -31,7 +31,7 @@ from assistant.storage.generations import (
     generation_dirs,
     writer_lock,
 )
-from tests.conftest import CountingEmbedder
+from tests.conftest import REPO, CountingEmbedder
 
 QUERIES = [
     "Wie hoch ist die Förderquote bei STARK?",
@@ -52,14 +52,12 @@ def start_paused_index(settings, point: str, tmp_path: Path) -> tuple[subprocess
         REVIERLOTSE_INDEX_DIR=str(settings.index_dir),
         REVIERLOTSE_CORPUS_DIR=str(settings.corpus_dir),
         REVIERLOTSE_EMBEDDING_CACHE=str(settings.embedding_cache_path),
-        REVIERLOTSE_TEST_PAUSE_AT=point,
-        REVIERLOTSE_TEST_PAUSE_MARKER=str(marker),
-        REVIERLOTSE_TEST_PAUSE_S="600",
         HF_HUB_OFFLINE="1",
+        PYTHONPATH=str(REPO),
     )
     log = open(tmp_path / f"index-{point}.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "index", str(settings.corpus_dir), "--json"],
+        [sys.executable, "-m", "tests.stage_pause", point, str(marker), "600", str(settings.corpus_dir)],
         env=env,
         cwd=tmp_path,  # no .env from the repository
         stdout=log,

@@ -13,9 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "chatbot"))
 
 from telegram_fake import BotRunner, FakeTelegram  # noqa: E402
 
-from api import create_app  # noqa: E402
+from assistant.doors.http.app import create_app  # noqa: E402
+from assistant.doors.telegram.app import build_application  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
-from bot import build_application  # noqa: E402
 from tests.conftest import SMALL_CORPUS, recording_root_logs, write_tree  # noqa: E402
 
 BOT_TOKEN = "123456789:AAF-soak-secret-BOTTOKEN-qwertz"

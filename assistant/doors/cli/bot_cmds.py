@@ -6,18 +6,17 @@ package imports a door at import time.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from typing import Annotated
 
 import typer
 
+from assistant.config import TELEGRAM_TOKEN_ENV as TOKEN_ENV
 from assistant.config import Settings
 from assistant.doors.cli.app import EXIT_ERROR, app, err, fail
+from assistant.doors.telegram.app import run_bot
 from assistant.errors import RevierlotseError
-
-TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 
 
 @app.command("bot")
@@ -60,9 +59,8 @@ def bot_command(
             highlight=False,
         )
         raise typer.Exit(EXIT_ERROR)
-    door = importlib.import_module("bot")
     try:
-        door.run_bot(
+        run_bot(
             Settings(), token=token, webhook_url=webhook_url, webhook_secret=webhook_secret, listen=listen, port=port
         )
     except RevierlotseError as exc:

@@ -31,7 +31,6 @@ from assistant.errors import RevierlotseError
 from assistant.ingest.indexer import IndexReport
 from assistant.ingest.indexer import Progress as IndexProgress
 from assistant.search.filters import Filters
-from assistant.search.result import SearchResult
 from assistant.storage.generations import current_generation
 
 
@@ -148,46 +147,6 @@ def remove(doc_ids: Annotated[list[str], typer.Argument(help="Dokument-IDs (sieh
     out.print(f"Neuer Stand {report.generation}: {report.documents} Dokumente, {report.chunks} Abschnitte.")
 
 
-def search_payload(result: SearchResult) -> dict:
-    """Stable JSON shape of a search (documented in the README; scripts rely on it)."""
-    hits = []
-    for hit in result.hits:
-        d = hit.document
-        best = hit.passages[0]
-        hits.append(
-            {
-                "doc_id": d.doc_id,
-                "source_path": d.source_path,
-                "title": d.title,
-                "type": d.doc_type,
-                "source_url": d.metadata.source_url,
-                "stand": d.metadata.stand.isoformat() if d.metadata.stand else None,
-                "heading_path": list(best.chunk.heading_path),
-                "page": best.chunk.page,
-                "printed_page": best.chunk.printed_page,
-                "score": round(hit.score, 4),
-                "text": best.chunk.text,
-                "passages": [
-                    {
-                        "chunk_id": p.chunk.chunk_id,
-                        "heading_path": list(p.chunk.heading_path),
-                        "page": p.chunk.page,
-                        "score": round(p.score, 4),
-                        "text": p.chunk.text,
-                    }
-                    for p in hit.passages
-                ],
-            }
-        )
-    return {
-        "query": result.query,
-        "confidence": round(result.confidence, 4),
-        "total_documents": result.total_documents,
-        "located_lands": result.located_lands,
-        "hits": hits,
-    }
-
-
 def _filters(
     doc_type: list[str] | None,
     region: list[str] | None,
@@ -226,7 +185,7 @@ def search(
     except RevierlotseError as exc:
         raise fail(exc) from exc
     if as_json:
-        out.print_json(json.dumps(search_payload(result), ensure_ascii=False))
+        out.print_json(json.dumps(result.to_dict(), ensure_ascii=False))
         return
     if not result.hits:
         out.print("Keine Treffer.")

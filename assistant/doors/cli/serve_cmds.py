@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from assistant.config import TELEGRAM_TOKEN_ENV as TOKEN_ENV
 from assistant.config import Settings
 from assistant.doors.cli.app import EXIT_ERROR, app, err, out
 from assistant.storage.generations import current_generation
@@ -18,7 +19,7 @@ BOT_STOP_TIMEOUT_S = 10.0
 
 def start_bot() -> subprocess.Popen | None:
     """Start ``python -m assistant bot`` as a child process if TELEGRAM_BOT_TOKEN is set."""
-    if not os.environ.get("TELEGRAM_BOT_TOKEN"):
+    if not os.environ.get(TOKEN_ENV):
         return None
     process = subprocess.Popen([sys.executable, "-m", "assistant", "bot"])
     out.print(f"Telegram-Bot gestartet (Prozess {process.pid}).")
@@ -57,7 +58,7 @@ def serve(
     out.print(f"Revierlotse läuft auf http://{host}:{port}/  (API-Doku: /docs)", highlight=False)
     bot = start_bot()
     try:
-        uvicorn.run("api:create_app", factory=True, host=host, port=port, log_level="info")
+        uvicorn.run("assistant.doors.http.app:create_app", factory=True, host=host, port=port, log_level="info")
     except OSError as exc:  # e.g. port in use
         err.print(f"[bold red]Fehler:[/] Der Server konnte nicht starten: {exc}", highlight=False)
         raise typer.Exit(EXIT_ERROR) from exc

@@ -1,7 +1,7 @@
 """Request and response models of the HTTP API (they are what /docs shows).
 
 Responses mirror the service's data (dataclasses) field by field; the search
-response is exactly the stable CLI JSON (``search_payload``) plus paging fields.
+response is ``SearchResult.to_dict()`` (the same JSON as ``search --json``) plus paging fields.
 """
 
 from __future__ import annotations

@@ -1,0 +1,117 @@
+"""Admin routes (bearer token): upload, delete, re-index with progress, usage statistics."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.doors.http import schemas as s
+from assistant.doors.http.deps import AppState, admin, door
+from assistant.doors.http.uploads import (
+    MAX_FILES_PER_REQUEST,
+    UPLOAD_OPENAPI,
+    limited_receive,
+    request_too_large,
+)
+from assistant.errors import UploadError
+from assistant.ingest.uploads import (
+    IncomingFile,
+    check_size,
+    check_suffix,
+    parse_metadata,
+    safe_filename,
+)
+
+router = APIRouter(dependencies=[Depends(admin)], tags=["Verwaltung"])
+Door = Annotated[AppState, Depends(door)]
+
+
+@router.post(
+    "/api/documents", response_model=s.UploadOut, status_code=201, openapi_extra=UPLOAD_OPENAPI,
+    summary="Dateien hochladen",
+    description="Dateien (Formularfeld `files`, mehrfach) mit optionalen Metadaten hochladen und indexieren. Alles oder nichts: scheitert die Indexierung, wird nichts gespeichert.",
+)
+async def upload_documents(request: Request, d: Door) -> s.UploadOut:
+    """Upload and index files (all or nothing)."""
+    max_file = int(d.settings.max_upload_mb * 1024 * 1024)
+    limit = max_file * MAX_FILES_PER_REQUEST + 1024 * 1024
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise request_too_large(limit)
+    try:
+        form = await Request(request.scope, limited_receive(request.receive, limit)).form(
+            max_files=MAX_FILES_PER_REQUEST, max_fields=100
+        )
+    except StarletteHTTPException as exc:  # malformed multipart or too many parts: our 422, documented
+        raise UploadError(
+            f"Das Formular konnte nicht gelesen werden ({exc.detail}). Höchstens {MAX_FILES_PER_REQUEST} "
+            "Dateien pro Anfrage im Feld 'files' senden."
+        ) from exc
+    try:
+        uploads = [v for key in ("files", "file") for v in form.getlist(key) if isinstance(v, UploadFile)]
+        if not uploads:
+            raise UploadError("Es wurde keine Datei empfangen. Bitte Dateien im Formularfeld 'files' senden.")
+        text_fields = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form.keys()}
+        metadata = parse_metadata((text_fields.get("metadata") or [None])[-1], text_fields)
+        incoming = []
+        for upload in uploads:
+            name = safe_filename(upload.filename)
+            check_suffix(name, upload.filename)
+            check_size(upload.size or 0, upload.filename or name, max_file)
+            incoming.append(IncomingFile(name, upload.filename, upload.file))
+        result = await to_thread.run_sync(d.assistant.upload, incoming, metadata, limiter=d.writes)
+    finally:
+        await form.close()
+    report = result.report
+    files = [s.FileOutcomeOut(**f.to_dict()) for f in result.files]
+    return s.UploadOut(files=files, generation=report.generation, documents=report.documents, chunks=report.chunks)
+
+
+@router.delete(
+    "/api/documents/{doc_id}", response_model=s.DeleteOut,
+    summary="Dokument entfernen",
+    description="Ein Dokument aus dem Index entfernen; eine hochgeladene Datei wird mitgelöscht.",
+)
+async def delete_document(doc_id: str, d: Door) -> s.DeleteOut:
+    """Remove a document (and its uploaded file)."""
+    result = await to_thread.run_sync(d.assistant.delete_document, doc_id, limiter=d.writes)
+    return s.DeleteOut(**asdict(result))
+
+
+@router.post(
+    "/api/reindex", response_model=s.JobOut, status_code=202,
+    summary="Neu einlesen",
+    description="Den Wissensbestand im Hintergrund neu einlesen; den Fortschritt liefert `GET /api/jobs/{job_id}`. Suchen funktionieren währenddessen weiter.",
+)
+def reindex(d: Door) -> JSONResponse:
+    """Re-read the corpus in the background."""
+    job = d.jobs.start("reindex", lambda progress: d.assistant.reindex(progress=progress))
+    return JSONResponse(
+        s.JobOut.of(job).model_dump(mode="json"), status_code=202, headers={"Location": f"/api/jobs/{job.job_id}"}
+    )
+
+
+@router.get(
+    "/api/jobs/{job_id}", response_model=s.JobOut,
+    summary="Fortschritt eines Auftrags",
+    description="Zustand, erledigte Dateien und Abschnitte und der Abschlussbericht eines Hintergrundauftrags.",
+)
+def job_status(job_id: str, d: Door) -> s.JobOut:
+    """Progress of a background job."""
+    return s.JobOut.of(d.jobs.get(job_id))
+
+
+@router.get(
+    "/api/stats", response_model=s.UsageStatsOut,
+    summary="Nutzungsstatistik",
+    description="Anfragen pro Tag, Enthaltungsquote, häufigste unbeantwortete Fragen und Rückmeldungen.",
+)
+def usage(d: Door, days: Annotated[int, Query(ge=1, le=365)] = 30) -> s.UsageStatsOut:
+    """Usage statistics."""
+    return s.UsageStatsOut(days=days, **asdict(d.assistant.usage_stats(days=days)))

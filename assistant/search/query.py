@@ -1,0 +1,47 @@
+"""What a search knows about its query before looking: vectors, terms, place, and whether it is a description.
+
+A project description of several sentences mixes topics (who, what, where); one vector
+for all of it blurs them, so each sentence also gets a vector of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.domain.places import locate
+from assistant.domain.regions import Location
+from assistant.embedding.embedders import Embedder
+from assistant.search.fusion import known_share
+from assistant.search.params import SearchParams
+from assistant.storage.bm25 import LexicalIndex
+from assistant.text.sentences import split_sentences
+
+_MIN_SENTENCE_CHARS = 20
+
+
+@dataclass
+class QueryPlan:
+    text: str
+    vectors: np.ndarray  # row 0: the whole query; further rows: the sentences of a description
+    term_weights: dict[str, float]  # resolved query terms → idf
+    known_share: float
+    location: Location  # where the query is (plus a place the caller names)
+
+    @property
+    def description(self) -> bool:
+        return len(self.vectors) > 1
+
+
+def plan_query(
+    text: str, embedder: Embedder, lexical: LexicalIndex, params: SearchParams, near: Location | None = None
+) -> QueryPlan:
+    texts = [text]
+    if len(text) >= params.description_chars:
+        sentences = [s for s in split_sentences(text) if len(s) >= _MIN_SENTENCE_CHARS]
+        if len(sentences) >= 2:
+            texts += sentences[: params.description_sentences]
+    weights = lexical.term_weights(text)
+    location = locate(text) | near if near else locate(text)
+    return QueryPlan(text, embedder.embed_queries(texts), weights, known_share(lexical, weights), location)
