@@ -21,7 +21,14 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from assistant.domain import vocabulary
+from assistant.embedding.embedders import Embedder
+from assistant.search.fusion import fuse, rescale_dense, rescale_lexical
+from assistant.search.params import SearchParams
+from assistant.search.result import DocumentHit, Passage, SearchResult
+from assistant.storage.snapshot import Snapshot
 from assistant.text.analyzer import GermanAnalyzer, fold_umlauts
 
 MAX_FOLLOW_UP_WORDS = 14
@@ -165,3 +172,31 @@ _CONNECTOR = re.compile(r"^\s*(?:und|aber|oder)\b[\s,]*", re.IGNORECASE)
 def _strip_connector(question: str) -> str:
     stripped = _CONNECTOR.sub("", question).strip()
     return (stripped[:1].upper() + stripped[1:]) if stripped else question
+
+
+def put_subject_first(
+    result: SearchResult, store: Snapshot, embedder: Embedder, params: SearchParams, doc_id: str
+) -> None:
+    """A follow-up is about the previous subject: answer from that document's best passages.
+
+    Its passages are ranked against the resolved question over *all* its chunks
+    (the deadline may sit in a section the general search did not return).
+    """
+    record = store.documents.get(doc_id)
+    chunks = store.document_chunks(doc_id) if record else []
+    if not chunks:
+        return
+    rows = np.array([c.row for c in chunks], dtype=np.int64)
+    qvec = result.query_vector
+    if qvec is None:
+        qvec = embedder.embed_queries([result.query])[0]
+    dense = store.vectors_of(rows) @ qvec
+    lexical = store.lexical.scores(result.query)[rows]
+    share = result.signals.get("known_share", 1.0)
+    fused = fuse(rescale_dense(dense), rescale_lexical(lexical), share, params.dense_weight, "hybrid")
+    order = np.argsort(-fused)[: params.passages_per_document]
+    passages = [
+        Passage(int(rows[i]), chunks[i].chunk, float(fused[i]), float(dense[i]), float(lexical[i])) for i in order
+    ]
+    top = result.hits[0].score
+    result.hits[:] = [DocumentHit(record, top, passages)] + [h for h in result.hits if h.document.doc_id != doc_id]

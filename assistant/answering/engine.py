@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import numpy as np
-
+from assistant.answering.answer_check import covered
 from assistant.answering.citations import SourceList, cite, make_source, renumber
 from assistant.answering.contacts import contacts_sentence, find_contacts
 from assistant.answering.conversation import (
@@ -25,12 +24,12 @@ from assistant.answering.conversation import (
     ConversationStore,
     FollowUpResolver,
     Turn,
+    put_subject_first,
 )
 from assistant.answering.freshness import notices_for
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
 from assistant.answering.selection import (
-    Candidate,
     SentenceSelector,
     candidates,
     document_labels,
@@ -43,7 +42,6 @@ from assistant.domain.regions import Location
 from assistant.embedding.embedders import Embedder
 from assistant.errors import LLMError
 from assistant.search.filters import Filters
-from assistant.search.fusion import fuse, rescale_dense, rescale_lexical
 from assistant.search.params import SearchParams
 from assistant.search.result import DocumentHit, Passage, SearchResult
 from assistant.storage.embedding_cache import StatementVectors
@@ -51,13 +49,7 @@ from assistant.storage.snapshot import Snapshot
 from assistant.storage.usage_log import UsageLog
 from assistant.text.analyzer import GermanAnalyzer
 from assistant.text.facts import (
-    FACT_QUESTION_WORDS,
-    asks_person,
-    covers,
     fact_kinds,
-    names_person,
-    role_words,
-    same_word,
     wanted_kinds,
 )
 from assistant.text.statements import short_title
@@ -216,37 +208,10 @@ class AnswerEngine:
         if resolved:
             location = location | locate(resolved)
         if resolved and previous and previous.subject_doc_ids and result.hits:
-            self._put_subject_first(result, previous.subject_doc_ids[0])
+            put_subject_first(result, self.host.snapshot, self.host.embedder, self.host.search_params, previous.subject_doc_ids[0])
         draft = _Draft(question.strip(), resolved or result.query, bool(resolved), conv, result, location)
         draft.abstained = not result.hits or result.confidence < self.settings.abstain_threshold
         return draft
-
-    def _put_subject_first(self, result: SearchResult, doc_id: str) -> None:
-        """A follow-up is about the previous subject: answer from that document's best passages.
-
-        Its passages are ranked against the resolved question over *all* its chunks
-        (the deadline may sit in a section the general search did not return).
-        """
-        snap = self.host.snapshot
-        record = snap.documents.get(doc_id)
-        chunks = snap.document_chunks(doc_id) if record else []
-        if not chunks:
-            return
-        rows = np.array([c.row for c in chunks], dtype=np.int64)
-        qvec = result.query_vector
-        if qvec is None:
-            qvec = self.host.embedder.embed_queries([result.query])[0]
-        dense = snap.vectors_of(rows) @ qvec
-        lexical = snap.lexical.scores(result.query)[rows]
-        params = self.host.search_params
-        share = result.signals.get("known_share", 1.0)
-        fused = fuse(rescale_dense(dense), rescale_lexical(lexical), share, params.dense_weight, "hybrid")
-        order = np.argsort(-fused)[: params.passages_per_document]
-        passages = [
-            Passage(int(rows[i]), chunks[i].chunk, float(fused[i]), float(dense[i]), float(lexical[i])) for i in order
-        ]
-        top = result.hits[0].score
-        result.hits[:] = [DocumentHit(record, top, passages)] + [h for h in result.hits if h.document.doc_id != doc_id]
 
     def _extract(self, draft: _Draft) -> None:
         max_chars = self.settings.answer_max_chars
@@ -256,13 +221,13 @@ class AnswerEngine:
         ranked = selector.score(draft.resolved, cands, qvec=draft.result.query_vector, weights=weights)
         labels = document_labels(draft.question, draft.result.hits, self.analyzer)
         chosen = selector.select(ranked, max_chars, labels=labels)
-        if chosen and not _covered(draft.question, chosen, self.analyzer, self._known_terms):
+        if chosen and not covered(draft.question, chosen, self.analyzer, self._known_terms):
             # "Wie hoch …?" answered without an amount: try the best statements that have one.
             wanted = wanted_kinds(draft.question)
             best = ranked[0].score
             with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.score >= best - RESELECT_MARGIN]
             chosen = selector.select(with_fact, max_chars, labels=labels) if with_fact else []
-        if not chosen or not _covered(draft.question, chosen, self.analyzer, self._known_terms):
+        if not chosen or not covered(draft.question, chosen, self.analyzer, self._known_terms):
             self._abstain(draft)
             return
         numbers = SourceList()
@@ -394,55 +359,10 @@ class AnswerEngine:
         return answer
 
 
-_GENERIC = frozenset(GermanAnalyzer().analyze(FACT_QUESTION_WORDS))
 
 
-def _covered(
-    question: str,
-    chosen: list[Candidate],
-    analyzer: GermanAnalyzer | None = None,
-    known: Callable[[set[str]], set[str]] | None = None,
-) -> bool:
-    """Whether ``chosen`` answers what ``question`` asks; ``known`` keeps the terms the index knows."""
-    context = " ".join(f"{c.hit.document.title} {' '.join(c.passage.chunk.heading_path)}" for c in chosen)
-    if not covers(question, [c.text for c in chosen], context):
-        return False
-    return _fact_on_topic(question, chosen, analyzer or GermanAnalyzer(), known)
 
 
-def _fact_on_topic(
-    question: str,
-    chosen: list[Candidate],
-    analyzer: GermanAnalyzer,
-    known: Callable[[set[str]], set[str]] | None = None,
-) -> bool:
-    """A "wie hoch/bis wann/wer leitet" answer needs a statement with that fact (an amount,
-    a date, a named person) *about what was asked*.
-
-    Why: "Wie hoch ist der Zinssatz beim StartGeld?" is otherwise "answered" by any
-    amount in the StartGeld document (the 125.000-Euro limit).  The statement carrying
-    the fact (or its heading) must share a question word that is not merely the
-    document's name (that one every sentence of the document is about) and not a
-    question word like "wie hoch".  Words the index does not know (typos, English)
-    are no evidence either way, and "studieren"/"Studierende" match by prefix.
-    """
-    wanted = wanted_kinds(question)
-    person = asks_person(question)
-    if not wanted and not person:
-        return True
-    # Role words ("Werkstattsprecherin") say a person is asked for, like "wie hoch" says an amount.
-    roles = set(analyzer.analyze(" ".join(role_words(question)))) if person else set()
-    q_terms = set(analyzer.analyze(question)) - _GENERIC - roles
-    if known is not None:
-        q_terms = known(q_terms)
-    for c in chosen:
-        if not (fact_kinds(c.text) & wanted or (person and names_person(c.text))):
-            continue
-        topic = q_terms - set(analyzer.analyze(c.hit.document.title))
-        own = set(analyzer.analyze(f"{c.text} {' '.join(c.passage.chunk.heading_path)}"))
-        if not topic or any(same_word(t, o) for t in topic for o in own):
-            return True
-    return False
 
 
 def _subject(sources: list[Source]) -> list[tuple[str, str]]:

@@ -273,7 +273,7 @@ def _stated(text: str, title: str, heading: str = "") -> object:
 
 
 def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
-    from assistant.answering.engine import _fact_on_topic
+    from assistant.answering.answer_check import fact_on_topic as _fact_on_topic
     from assistant.text.analyzer import GermanAnalyzer
 
     analyzer = GermanAnalyzer()

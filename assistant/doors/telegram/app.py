@@ -33,11 +33,8 @@ from telegram.ext import (
 from assistant.config import TELEGRAM_TOKEN_ENV as TOKEN_ENV
 from assistant.config import Settings
 from assistant.doors.log_redaction import install_redaction
-from assistant.doors.telegram.handlers import (
-    ADDRESSED,
-    SEARCH_PAGE_SIZE,
-    RevierlotseBot,
-)
+from assistant.doors.telegram.chat import ADDRESSED
+from assistant.doors.telegram.handlers import SEARCH_PAGE_SIZE, RevierlotseBot
 from assistant.doors.telegram.ratelimit import RateLimiter
 from assistant.doors.telegram.texts import COMMANDS
 from assistant.errors import RevierlotseError

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
-import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from telegram import (
@@ -31,10 +29,10 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
     ContextTypes,
-    filters,
 )
 
 from assistant.answering.models import Answer
+from assistant.doors.telegram.chat import guarded, remember, strip_mention, update_kind
 from assistant.doors.telegram.ratelimit import Decision, RateLimiter
 from assistant.doors.telegram.render import (
     SearchHitView,
@@ -54,7 +52,6 @@ from assistant.doors.telegram.texts import (
     RATE_LIMIT_NOTICE,
     WELCOME,
 )
-from assistant.errors import RevierlotseError
 from assistant.service import Assistant
 
 log = logging.getLogger("revierlotse.bot")
@@ -67,76 +64,18 @@ IDLE_CHAT_S = 2 * 3600  # a chat's remembered answers are dropped after this lon
 SWEEP_EVERY_S = 600  # at most this often, look for idle chats to forget
 
 
-class _AddressedToBot(filters.MessageFilter):
-    """Private chats: always.  Groups: a mention of the bot or a reply to one of its messages."""
-
-    def filter(self, message: Message) -> bool:
-        if message.chat.type == ChatType.PRIVATE:
-            return True
-        bot = message.get_bot()
-        if bot.username and re.search(rf"@{re.escape(bot.username)}\b", message.text or "", re.IGNORECASE):
-            return True
-        replied = message.reply_to_message
-        return bool(replied and replied.from_user and replied.from_user.id == bot.id)
 
 
-ADDRESSED = _AddressedToBot(name="addressed_to_bot")
 
 
-def _strip_mention(text: str, username: str | None) -> str:
-    if username:
-        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
-    return " ".join(text.split())
 
 
-def _update_kind(update: object) -> str:
-    if isinstance(update, Update):
-        for kind in ("callback_query", "message", "edited_message", "channel_post", "inline_query"):
-            if getattr(update, kind, None) is not None:
-                if kind == "message" and update.message.text and update.message.text.startswith("/"):
-                    return "command"
-                return kind
-        return "other"
-    return type(update).__name__
 
 
-def _remember(store: OrderedDict, key: str, value: Any, limit: int) -> None:
-    store[key] = value
-    store.move_to_end(key)
-    while len(store) > limit:
-        store.popitem(last=False)
 
 
-Handler = Callable[["RevierlotseBot", Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
 
 
-def guarded(handler: Handler) -> Handler:
-    """Rate limit, then run the handler; errors become a German reply and a log line."""
-
-    @functools.wraps(handler)
-    async def wrapper(self: RevierlotseBot, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not await self._admit(update):
-            return
-        self._touch(context)
-        try:
-            await handler(self, update, context)
-        except RevierlotseError as exc:
-            log.info(
-                "request refused (chat_id=%s, update=%s): %s",
-                update.effective_chat and update.effective_chat.id,
-                _update_kind(update),
-                exc.code,
-            )
-            await self._reply_problem(update, esc(exc.message))
-        except Exception:
-            log.exception(
-                "error while handling update (chat_id=%s, update=%s)",
-                update.effective_chat and update.effective_chat.id,
-                _update_kind(update),
-            )
-            await self._reply_problem(update, esc(APOLOGY))
-
-    return wrapper
 
 
 class RevierlotseBot:
@@ -253,7 +192,7 @@ class RevierlotseBot:
 
     def _query_key(self, context: ContextTypes.DEFAULT_TYPE, query: str) -> str:
         key = secrets.token_hex(4)
-        _remember(self._chat_state(context)["queries"], key, query, REMEMBERED_QUERIES)
+        remember(self._chat_state(context)["queries"], key, query, REMEMBERED_QUERIES)
         return key
 
     def _answer_keyboard(self, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> InlineKeyboardMarkup:
@@ -363,7 +302,7 @@ class RevierlotseBot:
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         chat_id = update.effective_chat.id
-        question = _strip_mention(message.text or "", context.bot.username)
+        question = strip_mention(message.text or "", context.bot.username)
         state = self._chat_state(context)
         if not question:
             await self._send(context, chat_id, "Wie kann ich helfen? Stellen Sie mir einfach eine Frage.")
@@ -380,7 +319,7 @@ class RevierlotseBot:
         keyboard = None
         if answer is not None:
             state["last_answer"] = answer
-            _remember(state["answers"], answer.answer_id, answer, REMEMBERED_ANSWERS)
+            remember(state["answers"], answer.answer_id, answer, REMEMBERED_ANSWERS)
             keyboard = self._answer_keyboard(context, answer)
         await self._send(context, chat_id, text, keyboard=keyboard, reply_to=message)
 
@@ -439,7 +378,7 @@ class RevierlotseBot:
         log.error(
             "error outside a handler (chat_id=%s, update=%s)",
             chat.id if chat else None,
-            _update_kind(update),
+            update_kind(update),
             exc_info=context.error,
         )
         if chat is not None:
