@@ -11,11 +11,17 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # torch goes in first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+# pip prints one line per package, so a first install (several minutes) shows where it is.
+PIP_INSTALL := $(PIP) install --progress-bar off --no-input
 $(STAMP): pyproject.toml | $(PY)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[test]'
+	@echo "== Installing into $(VENV) (first time: several minutes) =="
+	$(PIP_INSTALL) --upgrade pip
+	@echo "== PyTorch 2.13.0 (CPU) =="
+	$(PIP_INSTALL) torch==2.13.0
+	@echo "== Revierlotse and its dependencies =="
+	$(PIP_INSTALL) -e '.[test]'
 	touch $(STAMP)
+	@echo "== Installed =="
 
 install: $(STAMP)
 

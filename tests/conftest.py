@@ -19,6 +19,9 @@ from assistant.config import Settings
 from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.service import Assistant
 
+# Fixtures of the answering index and of the HTTP door, usable from every test package.
+pytest_plugins = ["tests.fixtures.answering", "tests.fixtures.http"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 REALDOCS = SHARED / "realdocs"
@@ -197,3 +200,20 @@ def recording_root_logs() -> Iterator[LogRecorder]:
     finally:
         root.removeHandler(recorder)
         root.setLevel(old_level)
+
+
+# Tests that use one of these fixtures build a real index with the real embedder or start a real
+# door; they are "integration" tests.  Every other test is a "unit" test (pure functions, small
+# objects).  `pytest -m unit` runs the fast half; a module may mark itself explicitly instead.
+REAL_INDEX_FIXTURES = frozenset(
+    {"embedder", "small_assistant", "index_files", "answer_index", "answer_settings", "answerer", "make_app",
+     "client", "live_server", "nasty", "tg", "running_bot", "bot_assistant", "cli_env", "env"}
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("unit") or item.get_closest_marker("integration"):
+            continue
+        uses_real_parts = REAL_INDEX_FIXTURES & set(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.integration if uses_real_parts else pytest.mark.unit)

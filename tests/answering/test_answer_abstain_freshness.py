@@ -6,7 +6,7 @@ import datetime as dt
 
 from assistant.answering.freshness import months_before, parse_frist
 from assistant.service import Assistant
-from tests.answering.conftest import PASSED_FRIST
+from tests.fixtures.answering import PASSED_FRIST
 
 
 def test_off_topic_question_abstains_and_names_contacts(answerer) -> None:

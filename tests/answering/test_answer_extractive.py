@@ -10,9 +10,6 @@ from assistant.answering.citations import CITATION
 from assistant.answering.selection import candidates
 from assistant.search.filters import Filters
 from assistant.storage.embedding_cache import StatementVectors
-from assistant.text.facts import fact_boost, fact_kinds, fact_tokens, wanted_kinds
-from assistant.text.statements import clean_sentence
-from assistant.text.statements import statements as chunk_statements
 from tests.conftest import CountingEmbedder
 
 
@@ -32,44 +29,10 @@ _LABEL = re.compile(r"^„.*?“: ")  # the document name put before a document'
 # --- facts ------------------------------------------------------------------------------
 
 
-def test_fact_tokens_normalise_german_numbers_dates_and_paragraphs() -> None:
-    assert {"90%", "90"} <= fact_tokens("Zuschuss von bis zu 90 Prozent")
-    assert "14mrd" in fact_tokens("bis zu 14 Milliarden Euro")
-    assert "2020-07-16" in fact_tokens("Richtlinie vom 16. Juli 2020")
-    assert "2025-03-31" in fact_tokens("Anträge bis 31.03.2025")
-    assert "§4" in fact_tokens("nach § 4 Abs. 2")
-    assert "200000" in fact_tokens("höchstens 200.000 Euro")
-    assert "2.5%" in fact_tokens("Quote 2,5 %")
 
 
-def test_question_kinds_drive_the_fact_boost() -> None:
-    assert wanted_kinds("Wie hoch ist die Förderung?") == {"amount"}
-    assert wanted_kinds("Und bis wann kann ich den Antrag stellen?") == {"date"}
-    assert fact_kinds("Für die Kategorien 1 bis 11 laufend, ohne feste Stichtage.") == {"date"}
-    assert fact_boost("Wie hoch ist die Förderung?", "bis zu 90 Prozent der Ausgaben") == 1.0
-    assert fact_boost("Wie hoch ist die Förderung?", "Der Antrag wird beim BAFA gestellt.") == 0.0
-    # A number named in the question counts even without "wie hoch".
-    assert fact_boost("Was regelt § 4?", "Antragsberechtigt sind Vereine nach § 4 Abs. 2.") == 1.0
 
 
-def test_how_many_asks_for_a_count_not_for_money() -> None:
-    from assistant.text.facts import covers
-
-    assert wanted_kinds("Wie viele Arbeitsplätze entstehen im Bahnwerk?") == {"count"}
-    assert wanted_kinds("Wie viele JTF-Mittel stehen Thüringen zur Verfügung?") == {"amount"}
-    assert wanted_kinds("How many jobs will the depot create?", ranking=True) == {"count"}
-    assert fact_kinds("Mit der ersten Halle entstanden rund 450 Arbeitsplätze.") == {"count"}
-    assert fact_kinds("Es gibt fünf thematische Werkstätten.") == {"count"}
-    # Units make a number an amount, a duration or a length, and a year is no count.
-    assert "count" not in fact_kinds("bis zu 90 Prozent, höchstens 14 Milliarden Euro")
-    assert "count" not in fact_kinds("Die Halle ist fast 450 Meter lang und läuft seit 4 Jahren.")
-    assert "count" not in fact_kinds("Im Jahr 2020 Die Landesregierung")
-    # "wie viele" before money is an amount question still ("Wie viele Milliarden Euro …" was refused).
-    assert wanted_kinds("Wie viele Milliarden Euro stellt der Bund bereit?") == {"amount"}
-    assert covers("Wie viele Milliarden Euro stellt der Bund bereit?", ["Der Bund stellt bis zu 14 Milliarden Euro bereit."])
-    jobs = "Wie viele Arbeitsplätze entstehen im Bahnwerk Cottbus?"
-    assert covers(jobs, ["Bis 2026 sollen es insgesamt 1.200 neue Arbeits- und Ausbildungsplätze werden."])
-    assert not covers(jobs, ["Das Werk ist das größte ICE-Instandhaltungswerk der Bahn."])
 
 
 def test_a_how_many_question_is_answered_with_the_count(answerer) -> None:
@@ -79,12 +42,6 @@ def test_a_how_many_question_is_answered_with_the_count(answerer) -> None:
     assert "rund 120 Fachleute" in answer.text
 
 
-def test_clean_sentence_removes_markdown_but_keeps_the_words() -> None:
-    assert clean_sentence("- Nicht rückzahlbarer **Zuschuss von bis zu 90 Prozent** der Ausgaben") == (
-        "Nicht rückzahlbarer Zuschuss von bis zu 90 Prozent der Ausgaben."
-    )
-    assert clean_sentence("## Förderhöhe") == ""
-    assert clean_sentence("Siehe [BAFA](https://www.bafa.de/) für Details.") == "Siehe BAFA für Details."
 
 
 # --- answers ------------------------------------------------------------------------------
@@ -188,80 +145,16 @@ def test_an_unusable_embedding_cache_only_costs_speed(answerer, tmp_path) -> Non
     assert got.shape == (1, answerer.embedder.dim) and len(counting.embedded) == 1
 
 
-def test_covers_needs_the_asked_for_fact() -> None:
-    from assistant.text.facts import covers
-
-    assert covers("Wie hoch ist die Förderung?", ["Der Zuschuss beträgt bis zu 90 Prozent."])
-    assert not covers("Wie hoch ist die Förderung?", ["Der Antrag wird beim BAFA gestellt."])
-    assert covers("Und wie lange?", ["Die Förderdauer beträgt bis zu zwölf Monate."])
-    assert not covers("Wer leitet das Referat im Jahr 2026?", ["Das Referat wurde 2019 gegründet."])
-    assert not covers("Wie lautet die Telefonnummer des Büros?", ["Das Büro berät Kommunen."])
-    long_description = "Wir sind ein Unternehmen aus Leipzig mit dreißig Leuten. " * 3 + "Wir wollen 2027 auf eine Messe."
-    assert covers(long_description, ["Messeteilnahmen werden gefördert."])
 
 
-def test_covers_needs_the_numbers_and_districts_a_short_question_names() -> None:
-    from assistant.text.facts import covers
-
-    meeting = "Wann findet das 20. Expertentreffen statt?"
-    assert not covers(meeting, ["Das 19. Expertentreffen fand am 5. Mai 2025 statt."])
-    assert covers(meeting, ["Das 20. Expertentreffen findet am 4. Mai 2026 statt."])
-    # ... or in the cited section's title/heading ("Werkstatt 2").
-    assert covers("Werkstatt 2 Sprecher", ["Sprecher ist Prof. Dr. Anna Schmidt."], context="Werkstatt 2 – Innovation")
-    district = "Wie viel Geld hat der Landkreis Nordsachsen bekommen?"
-    assert not covers(district, ["Sachsen erhält bis zu 25,2 % der 14 Milliarden Euro."])
-    assert covers(district, ["Der Landkreis Nordsachsen erhielt bis heute 80 Millionen Euro."])
 
 
-def test_what_the_asker_says_of_themselves_is_not_asked() -> None:
-    from assistant.text.facts import covers
-
-    # "180 Mitarbeiter" describes the company; the answer need not repeat it (was refused).
-    staff = "Wir haben 180 Mitarbeiter und wollen einen Sensor entwickeln. Dürfen wir bei ZIM mitmachen?"
-    assert covers(staff, ["Antragsberechtigt sind Unternehmen mit weniger als 500 Beschäftigten."])
-    assert not covers("Was gilt für Vorhaben ab 180 Mitarbeitern?", ["Antragsberechtigt sind KMU."])
-    # "ohne dass es etwas kostet" asks whether it is free ("unentgeltlich"), not for an amount.
-    assert wanted_kinds("Wer berät Gemeinden, ohne dass es etwas kostet?") == set()
-    assert wanted_kinds("Ist die Beratung kostenlos?") == set()
-    assert wanted_kinds("Was kostet die Teilnahme?") == {"amount"}
 
 
-def test_english_question_words_count_for_ranking_but_not_for_the_answer_checks() -> None:
-    assert wanted_kinds("What is the maximum funding rate of STARK?", ranking=True) == {"amount"}
-    assert wanted_kinds("By when must coal power end?", ranking=True) == {"date"}
-    assert wanted_kinds("What is the maximum funding rate of STARK?") == set()
 
 
-def test_a_list_under_a_label_is_one_statement_and_a_long_list_is_quoted_item_by_item() -> None:
-    text = "**Sachsen**\n- Landkreis Bautzen\n- Landkreis Görlitz"
-    assert chunk_statements(text) == ["Sachsen: Landkreis Bautzen; Landkreis Görlitz."]
-    long_list = "Die Felder sind:\n\n" + "\n".join(f"{i}. **Feld {i}** – " + "sehr lange Erklärung " * 8 for i in (1, 2, 3))
-    merged = chunk_statements(long_list)
-    assert len(merged) == 1 and "Feld 3" in merged[0]
-    separate = chunk_statements(long_list, max_chars=200)
-    assert separate[0] == "Die Felder sind:"  # a fragment, dropped later by candidates()
-    assert [s.split(" – ")[0] for s in separate[1:]] == ["Die Felder sind: Feld 1", "Die Felder sind: Feld 2",
-                                                         "Die Felder sind: Feld 3"]
-    lower = "Förderbereiche (§ 4):\n\n" + "\n".join(f"{i}. öffentliche Fürsorge {i}: " + "Kinderbetreuung, " * 9
-                                                 for i in (1, 2))
-    items = chunk_statements(lower, max_chars=200)[1:]
-    assert items[0].startswith("Förderbereiche (§ 4): öffentliche Fürsorge 1: Kinderbetreuung")
-    assert not any(s[0].islower() for s in items)  # quotable, not dropped as fragments
 
 
-def test_a_list_that_opens_a_section_is_introduced_by_its_heading() -> None:
-    workshops = "- Infrastruktur und Mobilität\n- Innovation und Digitalisierung (Werkstatt 2)\n\nJede Werkstatt tagt."
-    assert chunk_statements(workshops, 590, heading="Die fünf Werkstätten") == [
-        "Die fünf Werkstätten: Infrastruktur und Mobilität; Innovation und Digitalisierung (Werkstatt 2).",
-        "Jede Werkstatt tagt.",
-    ]
-    # Items that are sentences stand alone, and so do questions (FAQ lists) and long lists.
-    notes = "- Der Landkreis grenzt an Polen.\n- Anträge vor Beginn stellen."
-    assert chunk_statements(notes, 590, heading="Hinweise") == ["Der Landkreis grenzt an Polen.", "Anträge vor Beginn stellen."]
-    faq = "- Was kann ich fragen?\n- Wer hilft mir?"
-    assert chunk_statements(faq, 590, heading="Was Sie dort fragen können") == ["Was kann ich fragen?", "Wer hilft mir?"]
-    long_list = "\n".join(f"- Station {i} mit einer längeren Beschreibung der Etappe" for i in range(8))
-    assert not chunk_statements(long_list, 590, heading="Weg zur Gründung")[0].startswith("Weg zur Gründung")
 
 
 def _stated(text: str, title: str, heading: str = "") -> object:

@@ -11,8 +11,8 @@ import httpx
 
 from assistant.doors.http.app import create_app
 from assistant.service import Assistant
-from tests.api.conftest import start_server, stop_server
 from tests.conftest import SMALL_CORPUS, write_tree
+from tests.fixtures.http import start_server, stop_server
 
 TOKEN = "concurrency-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

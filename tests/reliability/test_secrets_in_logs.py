@@ -3,20 +3,14 @@ right and a wrong token, upload, delete, search, ask) with DEBUG logging on ever
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "chatbot"))
-
-from telegram_fake import BotRunner, FakeTelegram  # noqa: E402
 
 from assistant.doors.http.app import create_app  # noqa: E402
 from assistant.doors.telegram.app import build_application  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from tests.conftest import SMALL_CORPUS, recording_root_logs, write_tree  # noqa: E402
+from tests.doors.telegram.telegram_fake import BotRunner, FakeTelegram  # noqa: E402
 
 BOT_TOKEN = "123456789:AAF-soak-secret-BOTTOKEN-qwertz"
 ADMIN_TOKEN = "admin-secret-TOKEN-7f3a9c"

@@ -98,26 +98,26 @@ def pdf_cyclic_pages() -> bytes:
 
 
 def pdf_truncated() -> bytes:
-    from tests.documents.builders import build_pdf
+    from tests.ingest.builders import build_pdf
 
     data = build_pdf(["Abgeschnittene Datei über Förderung. " * 20] * 3)
     return data[: len(data) // 3]
 
 
 def pdf_encrypted() -> bytes:
-    from tests.documents.builders import build_pdf
+    from tests.ingest.builders import build_pdf
 
     return build_pdf(["Geheim"], user_password="geheim")
 
 
 def pdf_scan() -> bytes:
-    from tests.documents.builders import build_image_pdf
+    from tests.ingest.builders import build_image_pdf
 
     return build_image_pdf(1)
 
 
 def pdf_zero_pages() -> bytes:
-    from tests.documents.builders import build_zero_page_pdf
+    from tests.ingest.builders import build_zero_page_pdf
 
     return build_zero_page_pdf()
 
@@ -147,7 +147,7 @@ def docx_plain_zip() -> bytes:
 
 def docx_zip_bomb() -> bytes:
     """A real DOCX whose word/document.xml is padded with 60 MB of spaces (compresses to ~60 KB)."""
-    from tests.documents.builders import build_docx
+    from tests.ingest.builders import build_docx
 
     with zipfile.ZipFile(io.BytesIO(build_docx())) as src:
         members = {name: src.read(name) for name in src.namelist()}

@@ -1,4 +1,4 @@
-"""Where a question is: Länder, districts and towns → Land and Revier (assistant.places)."""
+"""Where a question is: Länder, districts and towns → Land and Revier, and the one rule for other places."""
 
 from __future__ import annotations
 
@@ -51,3 +51,32 @@ def test_a_location_excludes_documents_of_other_laender_only() -> None:
     assert not weisswasser.excludes(["Sachsen", "Sachsen-Anhalt"])  # names the located Land too
     assert not weisswasser.excludes(["Bund"]) and not weisswasser.excludes([])  # nationwide or untagged
     assert not locate("Ein Verein").excludes(["Sachsen-Anhalt"])  # no place named: nothing excluded
+
+
+def test_a_location_excludes_documents_of_other_reviere_when_it_names_one() -> None:
+    lausitz = locate("Und in der Lausitz?")
+    assert lausitz.regions == {"Lausitz"} and not lausitz.lands
+    assert lausitz.excludes(["Sachsen-Anhalt"], ["Mitteldeutsches Revier"])  # only the other Revier
+    assert not lausitz.excludes(["Sachsen"], ["Mitteldeutsches Revier", "Lausitz"])  # both Reviere
+    assert not lausitz.excludes(["Bund"], [])  # nationwide
+
+
+def test_the_vector_form_of_the_rule_agrees_with_the_scalar_one() -> None:
+    import numpy as np
+
+    from assistant.domain.regions import LANDS, REVIERE, Location, excluded_documents
+
+    docs = [
+        (["Sachsen"], ["Lausitz"]), (["Brandenburg", "EU"], ["Lausitz"]), (["Bund"], []), ([], []),
+        (["Sachsen-Anhalt"], ["Mitteldeutsches Revier"]), (["Sachsen", "Sachsen-Anhalt"], ["Mitteldeutsches Revier"]),
+    ]
+
+    def masks(values: tuple[str, ...], index: int) -> dict[str, np.ndarray]:
+        return {v: np.array([v in d[index] for d in docs]) for v in {*values, "Bund", "EU"}}
+
+    lands, regions = masks(LANDS, 0), masks(REVIERE, 1)
+    for where in ("Görlitz", "Halle", "Lausitz", "Thüringen", "nirgends", "Cottbus und Leipzig"):
+        location = locate(where)
+        vector = excluded_documents(lands, regions, len(docs), location)
+        assert vector.tolist() == [location.excludes(*d) for d in docs], where
+    assert Location.named(["lausitz", "Sachsen", "Bayern"]) == Location(frozenset({"Sachsen"}), frozenset({"Lausitz"}))

@@ -11,6 +11,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.integration  # starts real `revierlotse serve` processes
 
 
 def _free_port() -> int:

@@ -92,7 +92,7 @@ def test_searches_during_reindex_never_fail(live_server) -> None:
 
 def test_a_slow_upload_does_not_hold_the_search_threads(make_app, tmp_path) -> None:
     """With one request thread, searches still answer while an upload's indexing is paused mid-write."""
-    from tests.api.conftest import start_server, stop_server
+    from tests.fixtures.http import start_server, stop_server
     from tests.stage_pause import pause_at
 
     marker = tmp_path / "paused"

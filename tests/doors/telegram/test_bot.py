@@ -15,13 +15,18 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from telegram_fake import BOT_USERNAME, BotRunner, Call, FakeTelegram
 
 from assistant.answering.models import Answer, Source
 from assistant.doors.telegram.app import build_application
 from assistant.errors import QueryTooLong
 from assistant.service import Assistant
 from tests.conftest import SMALL_CORPUS, recording_root_logs, settings_for, write_tree
+from tests.doors.telegram.telegram_fake import (
+    BOT_USERNAME,
+    BotRunner,
+    Call,
+    FakeTelegram,
+)
 
 TOKEN = "987654321:AAH-test-secret-token-ZYXwvu"
 BUTTONS = ["Mehr Treffer", "Quellen", "👍 hilfreich", "👎 nicht hilfreich"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "tests" / "artifacts"
 TOKEN = "test-admin-token-1"
 
 pytestmark = pytest.mark.skipif(

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from telegram_fake import FakeTelegram
+from tests.doors.telegram.telegram_fake import FakeTelegram
 
 TOKEN = "424242:process-test-SECRET-token"
 

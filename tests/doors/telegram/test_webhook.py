@@ -7,9 +7,9 @@ import socket
 import threading
 
 import httpx
-from telegram_fake import FakeTelegram
 
 from assistant.doors.telegram.app import SECRET_HEADER, build_application, serve_webhook
+from tests.doors.telegram.telegram_fake import FakeTelegram
 
 TOKEN = "555:webhook-test-token"
 SECRET = "s3cret_header-value"
