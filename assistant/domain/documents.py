@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.domain.doctypes import DocType
+
+ProgrammeStatus = Literal["offen", "geschlossen", "ausgelaufen"]
 
 
 def _as_list(value: object) -> list[str]:
@@ -41,6 +44,10 @@ class DocumentMetadata(BaseModel):
     zielgruppe: list[str] = Field(default_factory=list)
     frist: str | None = None
     tags: list[str] = Field(default_factory=list)
+    # Provenance: when the source (law, guideline) was last changed, and whether one can still apply.
+    quelle_stand: dt.date | None = Field(None, description="Version date of the guideline or law the facts come from.")
+    status: ProgrammeStatus | None = Field(None, description="offen, geschlossen (no applications now) or ausgelaufen.")
+    gueltig_bis: dt.date | None = Field(None, description="When the application window or the guideline ends.")
 
     @field_validator("region", "land", "programm", "zielgruppe", "tags", mode="before")
     @classmethod
@@ -55,6 +62,11 @@ class DocumentMetadata(BaseModel):
         if isinstance(value, (list, tuple)):
             return ", ".join(str(v) for v in value)
         return str(value).strip() or None
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _normalise_status(cls, value: object) -> object:
+        return str(value).strip().lower() or None if value is not None else None
 
     @field_validator("type", mode="before")
     @classmethod

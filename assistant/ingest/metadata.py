@@ -156,22 +156,26 @@ def read_sidecar(path: Path) -> tuple[FrontMatter | None, bytes]:
     return FrontMatter(parse_yaml_block(text, source=f"„{side.name}“"), f"„{side.name}“"), raw
 
 
+DATE_FIELDS = ("stand", "quelle_stand", "gueltig_bis")
+
+
 def _prepare(data: dict[str, Any]) -> dict[str, Any]:
-    """Accept what humans write: German dates (01.05.2024) and datetimes for ``stand``."""
+    """Accept what humans write: German dates (01.05.2024) and datetimes in the date fields."""
     out = dict(data)
-    stand = out.get("stand")
-    if isinstance(stand, dt.datetime):
-        out["stand"] = stand.date()
-    elif isinstance(stand, str):
-        m = _GERMAN_DATE.match(stand)
-        try:
-            if m:
-                day, month, year = (int(g) for g in m.groups())
-                out["stand"] = dt.date(year, month, day)
-            else:
-                out["stand"] = dt.datetime.fromisoformat(stand.strip()).date()
-        except ValueError:
-            pass  # leave it to the validator, which names the field
+    for name in DATE_FIELDS:
+        value = out.get(name)
+        if isinstance(value, dt.datetime):
+            out[name] = value.date()
+        elif isinstance(value, str):
+            m = _GERMAN_DATE.match(value)
+            try:
+                if m:
+                    day, month, year = (int(g) for g in m.groups())
+                    out[name] = dt.date(year, month, day)
+                else:
+                    out[name] = dt.datetime.fromisoformat(value.strip()).date()
+            except ValueError:
+                pass  # leave it to the validator, which names the field
     return out
 
 
@@ -179,10 +183,15 @@ def _validation_message(exc: ValidationError, data: dict[str, Any], source: str)
     err = exc.errors()[0]
     name = str(err["loc"][0]) if err.get("loc") else "?"
     value = data.get(name)
-    if name == "stand":
+    if name in DATE_FIELDS:
         return (
-            f"{source}: Feld „stand“ enthält kein gültiges Datum ({value!r}). "
+            f"{source}: Feld „{name}“ enthält kein gültiges Datum ({value!r}). "
             "Bitte als JJJJ-MM-TT (z. B. 2024-05-31) oder TT.MM.JJJJ angeben."
+        )
+    if name == "status":
+        return (
+            f"{source}: Feld „status“ hat den unbekannten Wert {value!r}. "
+            "Erlaubt sind: offen, geschlossen, ausgelaufen."
         )
     if name == "type":
         return (
