@@ -44,7 +44,8 @@ _TOOLS = ("initdb", "pg_ctl", "postgres", "psql")
 _SERVER_OPTIONS = (
     "-h 127.0.0.1 -k '' "  # loopback TCP only, no unix socket (no path-length or permission trouble)
     "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-    "-c max_connections=50 -c maintenance_work_mem=256MB"
+    "-c max_connections=50 -c maintenance_work_mem=256MB "
+    "-c jit=off"  # JIT added ~80 ms to a 0.3 ms BM25 query (docs/decisions/postgres-setup.md)
 )
 _running: dict[Path, Path] = {}  # data dir -> bin dir, stopped at exit if a test fails to clean up
 
