@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -264,6 +265,24 @@ ORDER BY score DESC, p.doc_id
 LIMIT {K}
 """
 
+# The same BM25 with each term's postings as one row of arrays (doc ids, tf, dl).
+BM25_ARRAY_SQL = f"""
+WITH q AS MATERIALIZED (
+    SELECT t.id, ln(1{F} + (s.n - t.df + 0.5{F}) / (t.df + 0.5{F})) AS idf
+    FROM probe_terms t CROSS JOIN probe_corpus s
+    WHERE t.term = ANY(%s::text[])
+)
+SELECT p.doc_id,
+       sum(q.idf * p.tf / (p.tf + {K1}{F} * (1{F} - {B}{F} + {B}{F} * p.dl / s.avgdl))) AS score
+FROM q
+JOIN probe_term_postings a ON a.term_id = q.id
+CROSS JOIN probe_corpus s
+CROSS JOIN LATERAL unnest(a.doc_ids, a.tfs, a.dls) AS p(doc_id, tf, dl)
+GROUP BY p.doc_id
+ORDER BY score DESC, p.doc_id
+LIMIT {K}
+"""
+
 TSRANK_SQL = f"""
 SELECT id, ts_rank(lex, query) AS score
 FROM probe_lex, to_tsquery('simple', %s) AS query
@@ -293,9 +312,13 @@ LIMIT {K}
 """
 
 
+LEX_TABLES = ("probe_postings", "probe_term_postings", "probe_terms", "probe_lex", "probe_corpus",
+              "probe_corpus_unanalysed")
+
+
 def lexical_part(conn: psycopg.Connection, args: argparse.Namespace, rng: np.random.Generator) -> None:
     docs = make_corpus(rng, args.rows)
-    for table in ("probe_postings", "probe_terms", "probe_lex", "probe_corpus"):
+    for table in LEX_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute("CREATE TABLE probe_lex (id int PRIMARY KEY, len int NOT NULL, lex tsvector NOT NULL)")
     conn.execute("CREATE TABLE probe_terms (id int PRIMARY KEY, term text NOT NULL UNIQUE, df int NOT NULL)")
@@ -325,18 +348,11 @@ def lexical_part(conn: psycopg.Connection, args: argparse.Namespace, rng: np.ran
     t0 = time.perf_counter()
     conn.execute("CREATE INDEX probe_lex_gin ON probe_lex USING gin (lex)")
     gin_s = time.perf_counter() - t0
-    conn.execute("VACUUM ANALYZE probe_lex")
-    conn.execute("VACUUM ANALYZE probe_postings")  # sets the visibility map: index-only scans
-    conn.execute("VACUUM ANALYZE probe_terms")
+    for table in ("probe_lex", "probe_postings", "probe_terms"):
+        conn.execute(f"VACUUM ANALYZE {table}")  # also sets the visibility map: index-only scans
     conn.execute("ANALYZE probe_corpus")  # unanalysed, it is guessed at 2,040 rows and every plan is costed x2040
-    sizes = conn.execute("""SELECT pg_size_pretty(pg_total_relation_size('probe_postings')),
-                                   pg_size_pretty(pg_total_relation_size('probe_terms')),
-                                   pg_size_pretty(pg_table_size('probe_lex')),
-                                   pg_size_pretty(pg_relation_size('probe_lex_gin')),
-                                   (SELECT count(*) FROM probe_postings)""").fetchone()
-    print(f"\n## Lexical: {len(docs)} documents, {sum(map(len, docs))} tokens, {len(term_ids)} terms, {sizes[4]} postings")
-    print(f"load (COPY) {load_s:.2f} s; GIN build {gin_s:.2f} s; postings table+index {sizes[0]}, "
-          f"term table {sizes[1]}, tsvector column (table) {sizes[2]}, GIN {sizes[3]}")
+    print(f"\n## Lexical: {len(docs)} documents, {sum(map(len, docs))} tokens, {len(term_ids)} terms, "
+          f"{sum(df.values())} postings")
 
     # Query terms: 10 distinct terms each, drawn by document frequency ** 0.5, so most queries
     # mix a few common terms (long posting lists, the costly part) with rarer ones.
@@ -363,17 +379,13 @@ def lexical_part(conn: psycopg.Connection, args: argparse.Namespace, rng: np.ran
     except ImportError:
         print("bm25s not installed: SQL checked against the Python BM25 reference only")
 
-    with conn.cursor() as cur:
-        jit = conn.execute("SHOW jit").fetchone()[0]
-        other = "off" if jit == "on" else "on"
-        for label, sql, params in (
-            ("term-statistics BM25 (postings table)", BM25_SQL, lambda q: (q,)),
-            (f"  the same with jit = {other}", f"/*jit {other}*/" + BM25_SQL, lambda q: (q,)),
-            ("tsvector + GIN, ts_rank (not BM25)", TSRANK_SQL, lambda q: (" | ".join(q),)),
-            ("tsvector + GIN, BM25 via unnest(tsvector)", TSV_BM25_SQL, lambda q: (q, " | ".join(q))),
-        ):
-            lat, agree = [], []
-            conn.execute(f"SET jit = {other if label.startswith('  the same') else jit}")
+    jit = conn.execute("SHOW jit").fetchone()[0]
+    other = "off" if jit == "on" else "on"
+
+    def measure(label: str, sql: str, params: Callable[[list[str]], tuple], jit_setting: str = jit) -> None:
+        lat, agree = [], []
+        conn.execute(f"SET jit = {jit_setting}")
+        with conn.cursor() as cur:
             for i, q in enumerate(queries):
                 t0 = time.perf_counter()
                 rows = cur.execute(sql, params(q), prepare=True).fetchall()
@@ -382,11 +394,52 @@ def lexical_part(conn: psycopg.Connection, args: argparse.Namespace, rng: np.ran
                     agree.append(len({r[0] for r in rows} & {d for d, _ in reference[i]}) / K)
                     if "BM25" in label and "not BM25" not in label and rows:
                         assert abs(float(rows[0][1]) - reference[i][0][1]) < 1e-6, (rows[0], reference[i][0])
-            print(f"{label:44s} {fmt_ms(lat)}  top-10 overlap with BM25 reference {np.mean(agree):.2f}")
         conn.execute("RESET jit")
+        print(f"{label:50s} {fmt_ms(lat)}  top-10 overlap with BM25 reference {np.mean(agree):.2f}")
+
+    def terms_only(q: list[str]) -> tuple:
+        return (q,)
+
+    measure("BM25, postings table in insertion order", BM25_SQL, terms_only)
+    # Postings arrive document by document, so one term's rows are spread over the heap; a
+    # batch-built index can store them in term order once (CLUSTER), or as one row per term.
+    t0 = time.perf_counter()
+    conn.execute("CLUSTER probe_postings USING probe_postings_pkey")
+    conn.execute("VACUUM ANALYZE probe_postings")
+    cluster_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    conn.execute("""CREATE TABLE probe_term_postings AS
+                    SELECT term_id, array_agg(doc_id ORDER BY doc_id) AS doc_ids,
+                           array_agg(tf ORDER BY doc_id) AS tfs, array_agg(dl ORDER BY doc_id) AS dls
+                    FROM probe_postings GROUP BY term_id""")
+    conn.execute("ALTER TABLE probe_term_postings ADD PRIMARY KEY (term_id)")
+    conn.execute("VACUUM ANALYZE probe_term_postings")
+    arrays_s = time.perf_counter() - t0
+    measure("BM25, postings table CLUSTERed by term", BM25_SQL, terms_only)
+    measure(f"  the same with jit = {other}", f"/*jit {other}*/" + BM25_SQL, terms_only, other)
+    # A one-row table is never auto-analysed (autovacuum waits for 50 changed rows): the planner
+    # then guesses 2,040 rows, costs the plan past jit_above_cost, and JIT compiles it.
+    conn.execute("CREATE TABLE probe_corpus_unanalysed AS SELECT * FROM probe_corpus")
+    unanalysed = BM25_SQL.replace("probe_corpus", "probe_corpus_unanalysed")
+    measure("  the same, corpus row unanalysed, jit = off", "/*u*/" + unanalysed, terms_only, "off")
+    measure("  the same, corpus row unanalysed, jit = on", "/*u jit*/" + unanalysed, terms_only, "on")
+    measure("BM25, postings as one row of arrays per term", BM25_ARRAY_SQL, terms_only)
+    measure("tsvector + GIN, ts_rank (not BM25)", TSRANK_SQL, lambda q: (" | ".join(q),))
+    measure("tsvector + GIN, BM25 via unnest(tsvector)", TSV_BM25_SQL, lambda q: (q, " | ".join(q)))
+
+    sizes = conn.execute("""SELECT pg_size_pretty(pg_total_relation_size('probe_postings')),
+                                   pg_size_pretty(pg_total_relation_size('probe_term_postings')),
+                                   pg_size_pretty(pg_total_relation_size('probe_terms')),
+                                   pg_size_pretty(pg_table_size('probe_lex')),
+                                   pg_size_pretty(pg_relation_size('probe_lex_gin'))""").fetchone()
+    print(f"build: COPY of tsvectors + postings + terms {load_s:.2f} s; GIN {gin_s:.2f} s; CLUSTER postings "
+          f"{cluster_s:.2f} s; postings as arrays {arrays_s:.2f} s")
+    print(f"sizes: postings table+index {sizes[0]}, postings as arrays {sizes[1]}, term table {sizes[2]}, "
+          f"tsvector column (table) {sizes[3]}, its GIN {sizes[4]}")
+    with conn.cursor() as cur:
         plan = "\n".join(r[0] for r in cur.execute("EXPLAIN (ANALYZE) " + BM25_SQL, (queries[0],)).fetchall())
-        print("plan of the term-statistics BM25 query:\n" + plan)
-    for table in ("probe_postings", "probe_terms", "probe_lex", "probe_corpus"):
+    print("plan of the term-statistics BM25 query (clustered postings):\n" + plan)
+    for table in LEX_TABLES:
         conn.execute(f"DROP TABLE {table}")
 
 
