@@ -30,11 +30,14 @@ if [ ! -f "$DATA_DIR/PG_VERSION" ]; then
     if [ -d "$DATA_DIR" ] && [ -n "$(ls -A "$DATA_DIR")" ]; then
         die "$DATA_DIR exists, is not empty and holds no cluster (no PG_VERSION): remove it or pick another DATA_DIR"
     fi
-    mkdir -p "$DATA_DIR"
+    created=0
+    [ -d "$DATA_DIR" ] || { mkdir -p "$DATA_DIR"; created=1; }
     if [ "$(id -u)" = 0 ]; then
         chown "$PG_OS_USER:" "$DATA_DIR"
-        as_owner test -w "$DATA_DIR" \
-            || die "OS user '$PG_OS_USER' cannot reach $DATA_DIR (a parent folder is not traversable, e.g. /root is 0700); use a DATA_DIR outside it, e.g. /var/tmp/revierlotse-pgdata"
+        if ! as_owner test -w "$DATA_DIR"; then
+            [ "$created" = 1 ] && rmdir "$DATA_DIR"
+            die "OS user '$PG_OS_USER' cannot reach $DATA_DIR (a parent folder is not traversable, e.g. /root is 0700); use a DATA_DIR outside it, e.g. /var/tmp/revierlotse-pgdata"
+        fi
     fi
     chmod 700 "$DATA_DIR"
     say "initdb in $DATA_DIR (owner $PG_OS_USER, UTF8, C.UTF-8, text search config german)"
