@@ -13,10 +13,11 @@ Each cluster is made with the installed server binaries (`make pg-install`; Debi
 127.0.0.1 port only (no unix socket), trusts loopback connections, and is stopped and
 deleted afterwards. initdb refuses to run as root, so as root the cluster belongs to the OS
 user `postgres` (runuser, or su). Durability is switched off (fsync, synchronous_commit,
-full_page_writes): the data is thrown away anyway. Measured on the 2-core machine:
-about 1.1 s from nothing to a ready database with the vector extension, 0.1 s to stop and
-delete (docs/decisions/postgres-setup.md). For many tests, share one cluster per session and
-give each test its own database (`create_database`, ~0.1 s).
+full_page_writes), and so is JIT. The first cluster of a process is initdb'd into a template;
+later ones copy it, in /dev/shm when that is a tmpfs. Measured on the 2-core machine
+(docs/decisions/postgres-setup.md): 0.17 s to a ready database with the vector extension
+(0.85 s for the first of a process), 0.12 s to stop and delete. For many tests, share one
+cluster per session and give each test its own database (`create_database`, 0.035 s in RAM).
 """
 
 from __future__ import annotations
