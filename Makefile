@@ -53,3 +53,19 @@ soak: install
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Local PostgreSQL 15 + pgvector (scripts/postgres/, docs/decisions/postgres-setup.md).
+# pg-install needs root and apt; pg-start/pg-stop keep the cluster in $(PG_DATA_DIR), loopback only.
+PG_DATA_DIR ?= .pgdata
+PG_PORT     ?= 55432
+
+.PHONY: pg-install pg-start pg-stop
+
+pg-install:
+	bash scripts/postgres/install.sh
+
+pg-start:
+	bash scripts/postgres/start.sh $(PG_DATA_DIR) $(PG_PORT)
+
+pg-stop:
+	bash scripts/postgres/stop.sh $(PG_DATA_DIR)
