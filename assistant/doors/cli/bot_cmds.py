@@ -15,7 +15,6 @@ import typer
 from assistant.config import TELEGRAM_TOKEN_ENV as TOKEN_ENV
 from assistant.config import Settings
 from assistant.doors.cli.app import EXIT_ERROR, app, err, fail
-from assistant.doors.telegram.app import run_bot
 from assistant.errors import RevierlotseError
 
 
@@ -59,6 +58,9 @@ def bot_command(
             highlight=False,
         )
         raise typer.Exit(EXIT_ERROR)
+    # Imported here: python-telegram-bot costs every other command start-up time it does not need.
+    from assistant.doors.telegram.app import run_bot
+
     try:
         run_bot(
             Settings(), token=token, webhook_url=webhook_url, webhook_secret=webhook_secret, listen=listen, port=port

@@ -274,6 +274,9 @@ def test_cli_bot_without_token_is_a_clear_error(monkeypatch):
 
 
 def test_package_does_not_import_the_door():
-    code = "import sys, assistant.cli, assistant.service; print('bot' in sys.modules, 'telegram' in sys.modules)"
+    code = (
+        "import sys, assistant.doors.cli, assistant.service; "
+        "print('assistant.doors.telegram.app' in sys.modules, 'telegram' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
