@@ -26,7 +26,7 @@ from assistant.answering.conversation import (
     Turn,
     put_subject_first,
 )
-from assistant.answering.freshness import notices_for
+from assistant.answering.freshness import Closing, closing_lines
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
 from assistant.answering.selection import (
@@ -306,15 +306,14 @@ class AnswerEngine:
         return numbers.sources
 
     def _finish(self, draft: _Draft, channel: str | None) -> Answer:
-        notices: list[str] = []
+        closing = Closing()  # notices and the binding note (freshness.py); none for an abstention
         if not draft.abstained:
-            notices = notices_for(
-                draft.sources,
-                self.host.snapshot.documents,
-                today=self.today(),
-                stale_after_months=self.settings.stale_after_months,
+            s = self.settings
+            closing = closing_lines(
+                draft.text, draft.sources, self.host.snapshot.documents, today=self.today(),
+                stale_after_months=s.stale_after_months, soon_days=s.ending_soon_days,
             )
-        text = draft.text + ("\n\n" + "\n".join(notices) if notices else "")
+        notices, text = closing.notices, closing.append_to(draft.text)
         answer = Answer(
             answer_id=uuid.uuid4().hex,
             question=draft.question,
@@ -329,6 +328,7 @@ class AnswerEngine:
             fallback_reason=draft.fallback_reason,
             conversation_id=draft.conversation.id if draft.conversation else None,
             follow_up=draft.follow_up,
+            binding_note=closing.binding_note,
         )
         if draft.conversation is not None:
             previous = draft.conversation.last
