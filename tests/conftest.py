@@ -20,7 +20,7 @@ from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.service import Assistant
 
 # Fixtures of the answering index and of the HTTP door, usable from every test package.
-pytest_plugins = ["tests.fixtures.answering", "tests.fixtures.http"]
+pytest_plugins = ["tests.fixtures.answering", "tests.fixtures.http", "tests.fixtures.sources"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
