@@ -20,7 +20,7 @@ from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.service import Assistant
 
 # Fixtures of the answering index and of the HTTP door, usable from every test package.
-pytest_plugins = ["tests.fixtures.answering", "tests.fixtures.http", "tests.fixtures.sources"]
+pytest_plugins = ["tests.fixtures.answering", "tests.fixtures.http", "tests.fixtures.sources", "tests.fixtures.provenance"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -207,7 +207,8 @@ def recording_root_logs() -> Iterator[LogRecorder]:
 # objects).  `pytest -m unit` runs the fast half; a module may mark itself explicitly instead.
 REAL_INDEX_FIXTURES = frozenset(
     {"embedder", "small_assistant", "index_files", "answer_index", "answer_settings", "answerer", "make_app",
-     "client", "live_server", "nasty", "tg", "running_bot", "bot_assistant", "cli_env", "env"}
+     "client", "live_server", "nasty", "tg", "running_bot", "bot_assistant", "cli_env", "env", "provenance_index",
+     "provenance_settings", "source_server"}
 )
 
 

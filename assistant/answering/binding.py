@@ -77,5 +77,5 @@ def binding_note(text: str, sources: list[Source], documents: Mapping[str, Docum
                 sponsors.append(name)
     if not needed:
         return None
-    named = f" ({'; '.join(sponsors)})" if 0 < len(sponsors) <= MAX_NAMED_SPONSORS else ""
+    named = f", hier {' bzw. '.join(sponsors)}" if 0 < len(sponsors) <= MAX_NAMED_SPONSORS else ""
     return f"Verbindlich ist allein die aktuelle Richtlinie des Fördergebers{named}; bitte vor dem Antrag dort prüfen."

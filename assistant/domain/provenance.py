@@ -159,7 +159,7 @@ def availability(meta: DocumentMetadata, today: dt.date) -> Availability:
     if meta.gueltig_bis is not None and meta.gueltig_bis < today:
         return Availability("ausgelaufen", f"ist die Laufzeit am {german_date(meta.gueltig_bis)} abgelaufen")
     if meta.status == "geschlossen":
-        return Availability("geschlossen", "nimmt das Programm derzeit keine Anträge an")
+        return Availability("geschlossen", "ist das Programm geschlossen")
     if frist is not None and frist < today:
         return Availability("geschlossen", f"ist die Frist am {german_date(frist)} abgelaufen")
     ahead = [d for d in (meta.gueltig_bis, frist) if d is not None and d >= today]

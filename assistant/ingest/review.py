@@ -6,8 +6,9 @@ their front matter has a provenance problem (``domain/provenance.py``), their
 within ``ending_soon_days``, or a recheck found their official source changed,
 gone or unreachable — the source itself and every document whose ``source_url``
 is that source's URL.  Questions that were declined or marked "nicht hilfreich"
-are grouped by the document that matches them best: that is the document to
-extend, or, in the group without one, a topic the knowledge base lacks.
+are grouped by the document that matches them best and shares an index term
+with them: that is the document to extend, or, in the group without one, a
+topic the knowledge base lacks.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.config import Settings
-from assistant.domain.provenance import availability, german_date, is_older_than, provenance_warnings
+from assistant.domain.provenance import (
+    availability,
+    german_date,
+    is_older_than,
+    parse_frist,
+    provenance_warnings,
+)
 from assistant.errors import RevierlotseError
 from assistant.ingest.fetch import read_sidecar_data
 from assistant.storage.records import DocumentRecord
@@ -88,9 +95,17 @@ def _validity_reasons(record: DocumentRecord, today: dt.date, soon_days: int) ->
     meta = record.metadata
     state = availability(meta, today)
     reasons: list[Reason] = []
-    # "status: offen" with a passed date is already an "angaben" warning; a settled "ausgelaufen" needs nobody.
-    if state.closed and meta.status not in ("offen", "ausgelaufen") and (meta.gueltig_bis or meta.frist):
-        reasons.append(Reason("abgelaufen", f"Laut Wissensbestand {state.reason}: Status und Text prüfen."))
+    # "status: offen" with a passed date is already an "angaben" warning; "ausgelaufen" is settled.
+    expired = meta.gueltig_bis is not None and meta.gueltig_bis < today
+    frist = parse_frist(meta.frist)
+    if meta.status is None and (expired or (frist is not None and frist < today)):
+        reasons.append(Reason("abgelaufen", f"Laut Wissensbestand {state.reason}: Feld „status“ setzen und Text prüfen."))
+    elif meta.status == "geschlossen" and expired:
+        reasons.append(Reason(
+            "abgelaufen",
+            f"„gueltig_bis“ ({german_date(meta.gueltig_bis)}) ist vorbei: „status: ausgelaufen“ setzen, "
+            "wenn das Programm beendet ist.",
+        ))
     elif state.ending_within(soon_days) and state.ends is not None:
         reasons.append(Reason(
             "laeuft_aus",
@@ -154,14 +169,16 @@ def document_reviews(
 
 
 def group_questions(questions: list[ReviewQuestion], searcher: Searcher) -> list[QuestionGroup]:
-    """Group questions by their best-matching document (one search each, the most frequent first)."""
+    """Group questions by their best-matching document sharing a term with them (one search each)."""
     groups: dict[str | None, QuestionGroup] = {}
     for question in questions[:MAX_GROUPED_QUESTIONS]:
         try:
             hits = searcher.search(question.question, k=1).hits
         except RevierlotseError:
             hits = []
-        doc = hits[0].document if hits else None
+        # The best document is the topic only if it shares an index term with the question: "Was kostet
+        # ein Döner?" would otherwise land under whatever programme is nearest in embedding space.
+        doc = hits[0].document if hits and any(p.lexical > 0 for p in hits[0].passages) else None
         key = doc.doc_id if doc else None
         group = groups.setdefault(key, QuestionGroup(doc.title if doc else NO_TOPIC, key, []))
         group.questions.append(question)

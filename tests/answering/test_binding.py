@@ -62,7 +62,7 @@ def test_statements_are_split_at_their_citations() -> None:
 def test_note_names_the_foerdergeber_of_the_quoted_programme() -> None:
     docs = {"stark": _record("stark", "foerderprogramm", foerdergeber="BAFA")}
     note = binding_note("Gefördert wird bis zu 90 Prozent [1].", [_source(1, "stark", "foerderprogramm")], docs)
-    assert note == "Verbindlich ist allein die aktuelle Richtlinie des Fördergebers (BAFA); bitte vor dem Antrag dort prüfen."
+    assert note == "Verbindlich ist allein die aktuelle Richtlinie des Fördergebers, hier BAFA; bitte vor dem Antrag dort prüfen."
 
 
 def test_no_note_for_descriptions_or_event_history() -> None:

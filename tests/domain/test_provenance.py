@@ -97,7 +97,7 @@ def test_availability_by_status_validity_and_deadline() -> None:
     assert availability(_meta(), TODAY).state == "offen"
     assert availability(_meta(type="strategie", status=None), TODAY).state == "unbekannt"
     closed = availability(_meta(status="geschlossen"), TODAY)
-    assert closed.closed and "keine Anträge" in closed.reason
+    assert closed.closed and closed.reason == "ist das Programm geschlossen"
     expired = availability(_meta(status="ausgelaufen", gueltig_bis=dt.date(2024, 12, 31)), TODAY)
     assert expired.state == "ausgelaufen" and "31.12.2024" in expired.reason
     # gueltig_bis passed wins over a stale "offen"; a passed frist closes.
