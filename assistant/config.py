@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = Field(20.0, gt=0, le=600, description="Seconds to wait for a source server.")
     fetch_max_mb: float = Field(20.0, gt=0, description="Larger downloads are refused.")
     fetch_max_redirects: int = Field(5, ge=0, le=30)
+    fetch_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description='Hosts (and their subdomains) sources may be fetched from, e.g. ["bafa.de", "sachsen.de"]; '
+        "empty = any. Redirects are checked too.",
+    )
 
     # Doors
     request_threads: int = Field(

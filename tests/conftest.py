@@ -96,6 +96,18 @@ und Projektentwicklung. Die Arbeit wird über STARK gefördert.
 }
 
 
+# Folders inside corpus/ that a running deployment fills (uploads, fetched official sources): not shipped.
+RUNTIME_CORPUS_DIRS = ("uploads", "quellen")
+
+
+def shipped_corpus_files() -> list[Path]:
+    """The files of the shipped knowledge base (corpus/ without what staff uploaded or fetched)."""
+    from assistant.ingest.files import iter_source_files
+
+    corpus = REPO / "corpus"
+    return [p for p in iter_source_files([corpus]) if p.relative_to(corpus).parts[0] not in RUNTIME_CORPUS_DIRS]
+
+
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     for rel, content in files.items():
         path = root / rel

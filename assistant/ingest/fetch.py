@@ -105,16 +105,33 @@ class StoredSource:
         return None if self.previous_hash is None else self.previous_hash != self.text_hash
 
 
-def check_url(url: str) -> str:
-    """The URL stripped, or :class:`BadSourceURL` when it is not an absolute http(s) address."""
+def check_url(url: str, allowed_hosts: list[str] | None = None) -> str:
+    """The URL stripped, or :class:`BadSourceURL` when it is not an absolute http(s) address on an allowed host."""
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. "http://[::1" – an unbalanced bracket
+        parts, host = urlsplit(""), ""
+    if parts.scheme.lower() not in ("http", "https") or not host:
         raise BadSourceURL(
             f"„{url}“ ist keine Web-Adresse. Bitte eine vollständige Adresse mit http:// oder https:// angeben, "
             "z. B. https://www.bafa.de/…/richtlinie.pdf."
         )
+    allowed = [h.lower().strip(".") for h in allowed_hosts or [] if h.strip(".")]
+    if allowed and not any(host == h or host.endswith("." + h) for h in allowed):
+        raise BadSourceURL(
+            f"Von „{host}“ werden keine Quellen abgerufen: erlaubt sind nur {', '.join(allowed)} "
+            "(REVIERLOTSE_FETCH_ALLOWED_HOSTS)."
+        )
     return url
+
+
+def _check_redirect(allowed_hosts: list[str]):  # noqa: ANN202 - an httpx event hook
+    def hook(response: httpx.Response) -> None:
+        if response.has_redirect_location:  # checked before httpx follows it
+            check_url(str(response.url.join(response.headers["location"])), allowed_hosts)
+    return hook
 
 
 def _kind(content_type: str, head: bytes, url: str) -> Kind:
@@ -174,12 +191,14 @@ def _is_tls(exc: BaseException) -> bool:
 
 def download(url: str, settings: Settings) -> Download:
     """GET ``url`` with the configured user agent, timeout, redirect and size limits."""
-    url = check_url(url)
+    url = check_url(url, settings.fetch_allowed_hosts)
     timeout = settings.fetch_timeout_s
     headers = {"User-Agent": settings.fetch_user_agent, "Accept": _ACCEPT}
+    hooks = {"response": [_check_redirect(settings.fetch_allowed_hosts)]} if settings.fetch_allowed_hosts else {}
     try:
         with httpx.Client(
-            follow_redirects=True, max_redirects=settings.fetch_max_redirects, timeout=timeout, headers=headers
+            follow_redirects=True, max_redirects=settings.fetch_max_redirects, timeout=timeout, headers=headers,
+            event_hooks=hooks,
         ) as client, client.stream("GET", url) as response:
             if response.status_code >= 400:
                 raise _status_error(response.status_code, url)
@@ -199,6 +218,8 @@ def download(url: str, settings: Settings) -> Download:
             f"„{url}“ hat nicht innerhalb von {timeout:g} Sekunden geantwortet (Zeitüberschreitung). "
             "Bitte später erneut versuchen oder REVIERLOTSE_FETCH_TIMEOUT_S erhöhen."
         ) from None
+    except (httpx.InvalidURL, UnicodeError):
+        raise BadSourceURL(f"„{url}“ ist keine gültige Web-Adresse. Bitte die Adresse prüfen.") from None
     except httpx.UnsupportedProtocol:
         raise BadSourceURL(f"„{url}“ leitet auf eine Adresse weiter, die weder http noch https ist.") from None
     except httpx.ConnectError as exc:

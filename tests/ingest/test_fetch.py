@@ -161,3 +161,18 @@ def test_metadata_is_validated() -> None:
         check_metadata({"status": "vielleicht"})
     assert check_metadata({"gueltig_bis": "2027-06-30", "land": "Sachsen"}) == {
         "gueltig_bis": "2027-06-30", "land": ["Sachsen"]}
+
+
+def test_allowed_hosts_are_enforced_for_the_url_and_every_redirect(source_server: SourceServer, tmp_path) -> None:
+    settings = _settings(tmp_path, fetch_allowed_hosts=["127.0.0.1"])
+    url = source_server.page("/p.html", PROGRAMME_PAGE.format(rate=50))
+    assert download(url, settings).kind == "html"
+    elsewhere = _settings(tmp_path, fetch_allowed_hosts=["bafa.de", "sachsen.de"])
+    with pytest.raises(BadSourceURL, match="erlaubt sind nur bafa.de, sachsen.de"):
+        download(url, elsewhere)
+    source_server.redirect("/raus", "http://localhost:9/anderswo")
+    with pytest.raises(BadSourceURL, match="Von „localhost“ werden keine Quellen abgerufen"):
+        download(source_server.url("/raus"), settings)
+    assert [p for p, _ in source_server.requests][-1] == "/raus"  # the redirect target was never requested
+    with pytest.raises(BadSourceURL):
+        download("http://exa mple.org/x", settings)

@@ -14,16 +14,15 @@ import pytest
 
 from assistant.domain.doctypes import DocType
 from assistant.domain.provenance import is_homepage, provenance_warnings
-from assistant.ingest.files import iter_source_files
 from assistant.ingest.load import load_document
+from tests.conftest import shipped_corpus_files
 
-REPO = Path(__file__).resolve().parents[2]
 MAX_BYTES = 10**7
 
 
 @pytest.fixture(scope="module")
 def shipped() -> list:
-    return [load_document(p, max_bytes=MAX_BYTES) for p in iter_source_files([REPO / "corpus"])]
+    return [load_document(p, max_bytes=MAX_BYTES) for p in shipped_corpus_files()]
 
 
 def test_every_shipped_document_has_a_deep_source_and_its_stand(shipped) -> None:
