@@ -155,7 +155,9 @@ def _status_error(status: int, url: str) -> FetchError:
             "Fördergebers suchen."
         )
     if status in (401, 403):
-        return FetchError(f"Der Server verweigert den Zugriff auf „{url}“ (HTTP {status}). Die Quelle ist nicht öffentlich.")
+        return FetchError(
+            f"Der Server verweigert den Zugriff auf „{url}“ (HTTP {status}). Die Quelle ist nicht öffentlich."
+        )
     if status >= 500:
         return FetchError(f"Der Server von „{url}“ meldet einen Fehler (HTTP {status}). Bitte später erneut versuchen.")
     return FetchError(f"„{url}“ konnte nicht abgerufen werden (HTTP {status}). Bitte die Adresse prüfen.")
@@ -261,7 +263,8 @@ def extract(download_: Download) -> Extraction:
     if len(text) < MIN_TEXT_CHARS:
         raise FetchError(
             f"„{download_.url}“ enthält kaum Text ({len(text)} Zeichen) – vermutlich lädt die Seite ihren Inhalt erst "
-            "per JavaScript, oder es ist eine Übersichtsseite. Bitte die Seite mit dem Programmtext oder das PDF abrufen."
+            "per JavaScript, oder es ist eine Übersichtsseite. Bitte die Seite mit dem Programmtext oder "
+            "das PDF abrufen."
         )
     return Extraction("sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest(), extracted.title_hint, len(text))
 

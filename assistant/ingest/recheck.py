@@ -66,7 +66,9 @@ def _check_one(sidecar: Path, data: dict[str, Any], settings: Settings) -> tuple
     old = data.get("inhalt_hash")
     base = dict(source_url=url, sidecar=str(sidecar), path=str(path) if path else None, checked_at=_now(), old_hash=old)
     if not url or not old:
-        message = f"„{sidecar.name}“ hat kein source_url oder inhalt_hash; bitte die Quelle neu abrufen (revierlotse fetch)."
+        message = (
+            f"„{sidecar.name}“ hat kein source_url oder inhalt_hash; bitte die Quelle neu abrufen (revierlotse fetch)."
+        )
         return SourceCheck(status="fehler", message=message, **base), None
     try:
         fresh = download(url, settings)

@@ -99,7 +99,9 @@ def _validity_reasons(record: DocumentRecord, today: dt.date, soon_days: int) ->
     expired = meta.gueltig_bis is not None and meta.gueltig_bis < today
     frist = parse_frist(meta.frist)
     if meta.status is None and (expired or (frist is not None and frist < today)):
-        reasons.append(Reason("abgelaufen", f"Laut Wissensbestand {state.reason}: Feld „status“ setzen und Text prüfen."))
+        reasons.append(
+            Reason("abgelaufen", f"Laut Wissensbestand {state.reason}: Feld „status“ setzen und Text prüfen.")
+        )
     elif meta.status == "geschlossen" and expired:
         reasons.append(Reason(
             "abgelaufen",
@@ -114,7 +116,9 @@ def _validity_reasons(record: DocumentRecord, today: dt.date, soon_days: int) ->
     return reasons
 
 
-def _source_reasons(record: DocumentRecord, pending: dict[str, dict[str, Any]], by_file: dict[str, dict]) -> list[Reason]:
+def _source_reasons(
+    record: DocumentRecord, pending: dict[str, dict[str, Any]], by_file: dict[str, dict[str, Any]]
+) -> list[Reason]:
     reasons: list[Reason] = []
     own = by_file.get(os.path.abspath(record.source_path))
     for check in [own, pending.get(record.metadata.source_url or "")]:

@@ -173,7 +173,7 @@ class AnswerOut(BaseModel):
     fallback_reason: str | None = None
     conversation_id: str | None = None
     follow_up: bool = False
-    binding_note: str | None = Field(None, description="Last line of text when amounts, deadlines or eligibility are stated.")
+    binding_note: str | None = Field(None, description="Last line of text if amounts, deadlines, eligibility are stated.")
 
 
 class EvidenceOut(BaseModel):

@@ -88,7 +88,7 @@ def status_text(status: str | None) -> str | None:
 
 
 def _source_line(source: Source) -> str:
-    parts = [f"[{source.number}] {link(source.title, source.source_url)}"]
+    parts = [f"[{source.number}] {esc(source.title)}"]  # the link follows, labelled with its host
     if source.heading and source.heading.strip() != source.title.strip():
         parts.append(esc(source.heading))
     if source.printed_page or source.page:
@@ -138,7 +138,8 @@ def render_sources(answer: Answer | None, passage_chars: int = 600) -> str:
             meta.append(status)
         lines = [f"<b>[{s.number}] {esc(s.title)}</b>", esc(" · ".join(meta))]
         if s.source_url and re.match(r"^https?://", s.source_url.strip(), re.IGNORECASE):
-            lines.append(link("Zur Quelle", s.source_url) + f" ({host_link(s.source_url)})")
+            host = (urlsplit(s.source_url.strip()).hostname or "").removeprefix("www.")
+            lines.append(link(f"Zur Quelle ({host})", s.source_url))
         else:
             lines.append("Ohne Quellenlink")
         if s.passage.strip():
@@ -230,7 +231,10 @@ def render_search(query: str, hits: Iterable[SearchHitView], *, page: int, per_p
         meta = [type_label(hit.doc_type), stand_text(hit.stand)]
         if status := status_text(hit.status):
             meta.append(status)
-        lines = [f"{number}. {link(hit.title, hit.source_url)}", f"<i>{esc(' · '.join(meta))}</i> · {host_link(hit.source_url)}"]
+        lines = [
+            f"{number}. {link(hit.title, hit.source_url)}",
+            f"<i>{esc(' · '.join(meta))}</i> · {host_link(hit.source_url)}",
+        ]
         if hit.snippet.strip():
             lines.append(esc(shorten(hit.snippet, 220)))
         blocks.append("\n".join(lines))

@@ -59,7 +59,7 @@ def test_sources_button_shows_stand_version_and_link(tg, chat) -> None:
     detail = tg.wait_for("sendMessage", chat_id=chat, count=before + 1)[-1]
     text = visible(detail.text)
     assert f"Stand {de_date(RECENT)}" in text and "Fassung vom 01.03.2025" in text
-    assert '<a href="https://example.org/foerderung/kita-bau">Zur Quelle</a>' in detail.text
+    assert '<a href="https://example.org/foerderung/kita-bau">Zur Quelle (example.org)</a>' in detail.text
 
 
 def test_search_marks_closed_programmes(tg, chat) -> None:

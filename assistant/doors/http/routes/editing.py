@@ -23,7 +23,9 @@ _FETCH_ERRORS = {code: {"model": s.ErrorOut} for code in (413, 415, 422, 502, 50
     description="Dokumente mit altem Stand, unvollständigen Angaben, abgelaufener oder bald endender Gültigkeit "
     "oder geänderter Quelle, und Fragen ohne gute Antwort, nach Thema gruppiert.",
 )
-def review(d: Door, days: Annotated[int, Query(ge=1, le=3650, description="Fragen der letzten N Tage.")] = 90) -> JSONResponse:
+def review(
+    d: Door, days: Annotated[int, Query(ge=1, le=3650, description="Fragen der letzten N Tage.")] = 90
+) -> JSONResponse:
     """The review list."""
     return JSONResponse(d.assistant.review(days=days).to_dict())
 
