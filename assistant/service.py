@@ -207,10 +207,16 @@ class Assistant:
         mode: Mode = "hybrid",
         channel: str | None = None,
         near: Location | None = None,
+        cut_tail: bool = True,
     ) -> SearchResult:
-        """Search; ``channel`` ("api", "bot", …) logs the query for the usage statistics, ``near`` adds a place."""
+        """Search; ``channel`` ("api", "bot", …) logs the query for the usage statistics, ``near`` adds a place.
+
+        Weak documents far below the best one are not listed (``search/tail.py``) unless ``cut_tail`` is False.
+        """
         offset = (max(page, 1) - 1) * k
-        result = self.retriever().search(query, k=k, offset=offset, filters=filters, mode=mode, near=near)
+        result = self.retriever().search(
+            query, k=k, offset=offset, filters=filters, mode=mode, near=near, cut_tail=cut_tail
+        )
         if channel:
             self.usage.record_query(channel=channel, kind="search", query=result.query, confidence=result.confidence)
         return result

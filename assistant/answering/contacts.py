@@ -23,7 +23,8 @@ class Searcher(Protocol):
     """What answering needs from the service: its search (``Assistant.search`` fits)."""
 
     def search(
-        self, query: str, *, k: int = 10, filters: Filters | None = None, near: Location | None = None
+        self, query: str, *, k: int = 10, filters: Filters | None = None, near: Location | None = None,
+        cut_tail: bool = True,
     ) -> SearchResult: ...
 
 
@@ -37,7 +38,7 @@ def find_contacts(
 ) -> list[Contact]:
     """Akteur documents for the question, those in the named region/Land first."""
     try:
-        result = searcher.search(question, k=10, filters=Filters(types=(DocType.AKTEUR,)))
+        result = searcher.search(question, k=10, filters=Filters(types=(DocType.AKTEUR,)), cut_tail=False)
         found = [h.document for h in result.hits]
     except RevierlotseError:
         found = []

@@ -141,7 +141,7 @@ class ProjectChecker:
         # "Verein in Weißwasser": Saxon programmes, not Sachsen-Anhalt's; every sentence searches from there.
         location = locate(description) | Location.named([region] if region else [])
         for qi, query in enumerate(queries):
-            result = self.searcher.search(query[: self.max_query_chars], k=100, near=location)
+            result = self.searcher.search(query[: self.max_query_chars], k=100, near=location, cut_tail=False)
             for hit in result.hits:
                 entry = scores.setdefault(hit.document.doc_id, _DocScores(hit.document))
                 entry.hits[qi] = hit

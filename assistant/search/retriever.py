@@ -1,4 +1,4 @@
-"""Hybrid retrieval over one store: candidates → fusion → stages → grouping → confidence.
+"""Hybrid retrieval over one store: candidates → fusion → stages → grouping → tail cut → confidence.
 
 Every candidate gets *both* scores (the dense one recomputed exactly from its vector,
 the lexical one read from the full BM25 score row), so a passage found by only one
@@ -23,6 +23,7 @@ from assistant.search.params import SearchParams
 from assistant.search.query import QueryPlan, plan_query
 from assistant.search.result import DocumentHit, Mode, Passage, SearchResult
 from assistant.search.stages import PlacePenalty, ProfileScores, feedback_vector
+from assistant.search.tail import keep_count
 from assistant.storage.snapshot import Snapshot
 
 
@@ -68,8 +69,13 @@ class Retriever:
         filters: Filters | None = None,
         mode: Mode = "hybrid",
         near: Location | None = None,
+        cut_tail: bool = True,
     ) -> SearchResult:
-        """Ranked documents for ``query``; ``near`` adds a place the caller knows (a region filter, a chat)."""
+        """Ranked documents for ``query``; ``near`` adds a place the caller knows (a region filter, a chat).
+
+        ``cut_tail`` lists only documents that reach a share of the best score (``tail.py``);
+        callers that weigh every document themselves (the project check) switch it off.
+        """
         query = validate_query(query, self.max_query_chars)
         store, p = self.snapshot, self.params
         timings: dict[str, float] = {}
@@ -113,17 +119,18 @@ class Retriever:
             pool = np.unique(np.concatenate([pool, extra.astype(np.int64)]))
             scored = self._score(pool, vectors, plan, evidence, mode)
         hits = self._group(scored)
+        listed = keep_count([h.score for h in hits], p.tail_ratio if cut_tail else 0.0, p.tail_keep)
         timings["fusion"] = _ms(t0)
 
         t0 = time.perf_counter()
-        page = hits[offset : offset + k]
+        page = hits[offset : min(offset + k, listed)]
         self._attach_chunks(hits[: max(p.confidence_docs, offset + k)])
         signals |= conf.fact_coverage(query, hits[: p.confidence_docs], plan.term_weights, store)
         timings["chunks"] = _ms(t0)
         return SearchResult(
             query=query,
             hits=page,
-            total_documents=len(hits),
+            total_documents=listed,
             confidence=conf.confidence(p.confidence_model, signals),
             mode=mode,
             timings_ms=timings,
