@@ -40,6 +40,7 @@ from assistant.ingest.review import ReviewList, document_reviews, group_question
 from assistant.ingest.sources import FetchResult, RecheckReport, fetch_and_index, list_sources, recheck_and_apply
 from assistant.ingest.uploads import IncomingFile, is_inside, store_files
 from assistant.search.filters import Filters, facet_values
+from assistant.search.listing import Sort
 from assistant.search.params import SearchParams, load_params
 from assistant.search.result import Mode, SearchResult
 from assistant.search.retriever import Retriever
@@ -208,15 +209,19 @@ class Assistant:
         channel: str | None = None,
         near: Location | None = None,
         cut_tail: bool = True,
+        sort: Sort = "relevance",
     ) -> SearchResult:
         """Search; ``channel`` ("api", "bot", …) logs the query for the usage statistics, ``near`` adds a place.
 
-        Weak documents far below the best one are not listed (``search/tail.py``) unless ``cut_tail`` is False.
+        Weak documents far below the best one are not listed (``search/listing.py``) unless ``cut_tail`` is
+        False; ``sort`` orders the listed ones.  A confidence below the abstain threshold, the one rule for
+        "the knowledge base does not answer this reliably", marks the result ``uncertain``.
         """
         offset = (max(page, 1) - 1) * k
         result = self.retriever().search(
-            query, k=k, offset=offset, filters=filters, mode=mode, near=near, cut_tail=cut_tail
+            query, k=k, offset=offset, filters=filters, mode=mode, near=near, cut_tail=cut_tail, sort=sort
         )
+        result.uncertain = result.confidence < self.settings.abstain_threshold
         if channel:
             self.usage.record_query(channel=channel, kind="search", query=result.query, confidence=result.confidence)
         return result

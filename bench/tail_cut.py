@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation.questions import load_questions  # noqa: E402
-from assistant.search.tail import keep_count  # noqa: E402
+from assistant.search.listing import keep_count  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 
 RATIOS = (0.0, 0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75)

@@ -33,7 +33,7 @@ class SearchParams:
     feedback_passages: int = 5  # pseudo-relevance feedback from this many best passages
     feedback_weight: float = 0.3
     confidence_docs: int = 3  # documents whose sentences the fact coverage reads
-    tail_ratio: float = 0.5  # list documents scoring at least this share of the best one (tail.py; 0 = all)
+    tail_ratio: float = 0.5  # list documents scoring at least this share of the best one (listing.py; 0 = all)
     tail_keep: int = 5  # … but never fewer than this many (the answer engine reads 5)
     confidence_model: dict[str, float] = field(default_factory=dict)  # logistic: bias + weight per signal
 

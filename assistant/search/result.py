@@ -29,6 +29,8 @@ class Passage:
     score: float
     dense: float
     lexical: float
+    # Words of the text (as written) that match a query term, whole; for highlighting (text/highlight.py).
+    marks: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +39,7 @@ class Passage:
             "page": self.chunk.page,
             "score": round(self.score, 4),
             "text": self.chunk.text,
+            "marks": self.marks,
         }
 
 
@@ -81,13 +84,19 @@ class SearchResult:
     signals: dict[str, float] = field(default_factory=dict)
     # The query's embedding (before feedback), so answering can score sentences without embedding it again.
     query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # Per facet (type, region, land, programm): how many listed documents carry each value (listing.py).
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Set by the service: the confidence is below the abstain threshold ("unsichere Treffer").
+    uncertain: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape of a search (scripts rely on it; see the README)."""
         return {
             "query": self.query,
             "confidence": round(self.confidence, 4),
+            "uncertain": self.uncertain,
             "total_documents": self.total_documents,
+            "facets": self.facets,
             "located_lands": self.located_lands,
             "query_terms": self.query_terms,
             "hits": [h.to_dict() for h in self.hits],

@@ -1,4 +1,4 @@
-"""Hybrid retrieval over one store: candidates → fusion → stages → grouping → tail cut → confidence.
+"""Hybrid retrieval over one store: candidates → fusion → stages → grouping → listing → confidence.
 
 Every candidate gets *both* scores (the dense one recomputed exactly from its vector,
 the lexical one read from the full BM25 score row), so a passage found by only one
@@ -23,8 +23,9 @@ from assistant.search.params import SearchParams
 from assistant.search.query import QueryPlan, plan_query
 from assistant.search.result import DocumentHit, Mode, Passage, SearchResult
 from assistant.search.stages import PlacePenalty, ProfileScores, feedback_vector
-from assistant.search.tail import keep_count
+from assistant.search.listing import Sort, facet_counts, keep_count, sort_hits
 from assistant.storage.snapshot import Snapshot
+from assistant.text.highlight import matching_words
 
 
 @dataclass
@@ -70,11 +71,13 @@ class Retriever:
         mode: Mode = "hybrid",
         near: Location | None = None,
         cut_tail: bool = True,
+        sort: Sort = "relevance",
     ) -> SearchResult:
         """Ranked documents for ``query``; ``near`` adds a place the caller knows (a region filter, a chat).
 
-        ``cut_tail`` lists only documents that reach a share of the best score (``tail.py``);
+        ``cut_tail`` lists only documents that reach a share of the best score (``listing.py``);
         callers that weigh every document themselves (the project check) switch it off.
+        ``sort`` orders the listed documents before paging (relevance, Stand or title).
         """
         query = validate_query(query, self.max_query_chars)
         store, p = self.snapshot, self.params
@@ -119,22 +122,28 @@ class Retriever:
             pool = np.unique(np.concatenate([pool, extra.astype(np.int64)]))
             scored = self._score(pool, vectors, plan, evidence, mode)
         hits = self._group(scored)
-        listed = keep_count([h.score for h in hits], p.tail_ratio if cut_tail else 0.0, p.tail_keep)
+        shown = keep_count([h.score for h in hits], p.tail_ratio if cut_tail else 0.0, p.tail_keep)
+        listed = sort_hits(hits[:shown], sort)
         timings["fusion"] = _ms(t0)
 
         t0 = time.perf_counter()
-        page = hits[offset : min(offset + k, listed)]
-        self._attach_chunks(hits[: max(p.confidence_docs, offset + k)])
+        page = listed[offset : offset + k]
+        self._attach_chunks(hits[: p.confidence_docs] + page)
         signals |= conf.fact_coverage(query, hits[: p.confidence_docs], plan.term_weights, store)
+        query_terms = sorted(store.lexical.known_terms(plan.term_weights))
+        for hit in page:
+            for passage in hit.passages:
+                passage.marks = matching_words(passage.chunk.text, query_terms, store.lexical.analyze)
         timings["chunks"] = _ms(t0)
         return SearchResult(
             query=query,
             hits=page,
-            total_documents=listed,
+            total_documents=len(listed),
+            facets=facet_counts(listed),
             confidence=conf.confidence(p.confidence_model, signals),
             mode=mode,
             timings_ms=timings,
-            query_terms=sorted(store.lexical.known_terms(plan.term_weights)),
+            query_terms=query_terms,
             located_lands=sorted(plan.location.lands),
             signals=signals,
             query_vector=plan.vectors[0],

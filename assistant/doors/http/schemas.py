@@ -84,6 +84,7 @@ class PassageOut(BaseModel):
     page: int | None
     score: float
     text: str
+    marks: list[str] = Field(default_factory=list, description="Words of text (as written) that match the query, whole.")
 
 
 class HitOut(ProvenanceOut):
@@ -102,7 +103,11 @@ class HitOut(ProvenanceOut):
 class SearchOut(BaseModel):
     query: str
     confidence: float
-    total_documents: int
+    uncertain: bool = Field(description="Confidence below the abstain threshold: show the hits as uncertain.")
+    total_documents: int = Field(description="Listed documents (the weak tail below half the best score is cut).")
+    facets: dict[str, dict[str, int]] = Field(
+        description="Per filter (type, region, land, programm): how many listed documents carry each value."
+    )
     located_lands: list[str] = Field(
         description="Länder the query names, directly or through a district or town (e.g. 'Spree-Neiße' → "
         "Brandenburg); in hybrid mode documents of other Länder rank lower."

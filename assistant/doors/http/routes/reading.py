@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from assistant.doors.http import schemas as s
 from assistant.doors.http.deps import AppState, door
 from assistant.ingest.uploads import is_inside
+from assistant.search.listing import Sort
 
 router = APIRouter()
 Door = Annotated[AppState, Depends(door)]
@@ -22,7 +23,9 @@ Door = Annotated[AppState, Depends(door)]
 @router.get(
     "/api/search", tags=["Suche"], responses={200: {"model": s.SearchOut}},
     summary="Suchen",
-    description="Hybride Suche (Bedeutung und Wortlaut); Treffer nach Dokument gruppiert, die passendsten Abschnitte zuerst.",
+    description="Hybride Suche (Bedeutung und Wortlaut); Treffer nach Dokument gruppiert, die passendsten Abschnitte "
+    "zuerst. Gelistet werden Dokumente mit mindestens der Hälfte der Punktzahl des besten (mindestens fünf); "
+    "`uncertain` heißt: unsichere Treffer, der Wissensbestand beantwortet die Anfrage wohl nicht.",
 )
 def search(
     d: Door,
@@ -34,11 +37,12 @@ def search(
     land: Annotated[list[str], Query()] = [],  # noqa: B006
     programm: Annotated[list[str], Query()] = [],  # noqa: B006
     stand_after: Annotated[dt.date | None, Query(description="Nur Dokumente mit Stand ab JJJJ-MM-TT.")] = None,
-    mode: Literal["hybrid", "dense", "lexical"] = "hybrid",
+    mode: Annotated[Literal["hybrid", "dense", "lexical"], Query(description="Suchart: beides, nur Bedeutung, nur Wortlaut.")] = "hybrid",
+    sort: Annotated[Sort, Query(description="Reihenfolge: relevance (Relevanz), stand (neuester Stand zuerst), title (Titel A–Z).")] = "relevance",
 ) -> JSONResponse:
     """Hybrid search, grouped by document."""
     filters = s.make_filters(doc_type, region, land, programm, stand_after)
-    result = d.assistant.search(q, k=k, page=page, filters=filters, mode=mode, channel="api")
+    result = d.assistant.search(q, k=k, page=page, filters=filters, mode=mode, channel="api", sort=sort)
     return JSONResponse(result.to_dict() | {"page": page, "k": k})
 
 

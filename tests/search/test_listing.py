@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.search.tail import keep_count
+from assistant.search.listing import keep_count
 
 
 @pytest.mark.parametrize(
@@ -23,11 +23,18 @@ def test_keep_count(scores: list[float], ratio: float, keep: int, expected: int)
     assert keep_count(scores, ratio, keep) == expected
 
 
-def _doc(slug: str, title: str, body: str) -> dict[str, str]:
-    return {f"{slug}.md": f"---\ntitle: {title}\ntype: projekt\n---\n# {title}\n\n{body}\n"}
+def _doc(slug: str, title: str, body: str, stand: str = "2026-01-01", land: str = "Sachsen") -> dict[str, str]:
+    front = f"title: {title}\ntype: projekt\nstand: {stand}\nland: [{land}]\nregion: [Lausitz]"
+    return {f"{slug}.md": f"---\n{front}\n---\n# {title}\n\n{body}\n"}
 
 
 TOPIC = _doc("grubenwasser", "Grubenwasser reinigen", "Die Anlage reinigt eisenhaltiges Grubenwasser aus Tagebauen.")
+RELATED = [
+    _doc("see", "Ökologie am Tagebausee", "Saures Grubenwasser färbt den Tagebausee; Kalk hebt den pH-Wert.",
+         stand="2026-06-01", land="Brandenburg"),
+    _doc("spree", "Eisenocker in der Spree", "Eisenhaltiges Wasser aus Tagebauen färbt die Spree braun.",
+         stand="2025-03-01", land="Brandenburg"),
+]
 OTHERS = [
     _doc("kita", "Kita am Markt", "Die Gemeinde baut eine Kindertagesstätte mit vierzig Plätzen."),
     _doc("radweg", "Radweg an der Spree", "Ein Radweg verbindet zwei Dörfer entlang des Flusses."),
@@ -83,3 +90,49 @@ def test_the_api_and_the_cli_json_list_the_same_cut(eight_documents, embedder) -
     result = eight_documents.search("eisenhaltiges Grubenwasser reinigen", k=20).to_dict()
     assert body["total_documents"] == result["total_documents"] == len(body["hits"]) < 8
     assert [h["doc_id"] for h in body["hits"]] == [h["doc_id"] for h in result["hits"]]
+
+
+@pytest.fixture
+def water_documents(index_files):
+    files: dict[str, str] = dict(TOPIC)
+    for other in RELATED + OTHERS:
+        files |= other
+    return index_files(files)
+
+
+def test_sorting_orders_the_whole_listing_not_one_page(water_documents) -> None:
+    query = "eisenhaltiges Grubenwasser aus Tagebauen"
+    relevance = water_documents.search(query, k=50)
+    ids = [h.document.doc_id for h in relevance.hits]
+    by_title = [h.document.title for h in water_documents.search(query, k=50, sort="title").hits]
+    assert sorted(by_title, key=lambda t: t.replace("Ö", "O")) == by_title  # "Ökologie" sorts with O
+    stands = [h.document.metadata.stand for h in water_documents.search(query, k=50, sort="stand").hits]
+    assert stands == sorted(stands, reverse=True)
+    # the same documents, only in another order; a page of the sorted listing comes from all of it
+    assert set(by_title) == {h.document.title for h in relevance.hits}
+    first_by_title = water_documents.search(query, k=1, sort="title").hits[0].document.title
+    assert first_by_title == by_title[0]
+    assert len(ids) == relevance.total_documents
+
+
+def test_facet_counts_cover_the_listing(water_documents) -> None:
+    result = water_documents.search("eisenhaltiges Grubenwasser aus Tagebauen", k=1)
+    facets = result.facets
+    assert sum(facets["land"].values()) == result.total_documents  # every document names one Land here
+    assert facets["type"] == {"projekt": result.total_documents}
+    assert facets["region"] == {"Lausitz": result.total_documents}
+    assert facets["land"].get("Brandenburg") == 2
+
+
+def test_passages_name_the_whole_words_to_highlight(water_documents) -> None:
+    hit = water_documents.search("Grubenwasser Tagebau", k=1).hits[0]
+    marks = hit.passages[0].marks
+    assert "Grubenwasser" in marks and "Tagebauen" in marks
+    assert "reinigt" not in marks
+
+
+def test_low_confidence_marks_the_result_uncertain(water_documents) -> None:
+    assert water_documents.search("xyzzy qwrt").uncertain
+    sure = water_documents.search("Wo reinigt eine Anlage eisenhaltiges Grubenwasser aus Tagebauen?")
+    assert sure.uncertain == (sure.confidence < water_documents.settings.abstain_threshold)
+    assert sure.to_dict()["uncertain"] is sure.uncertain
