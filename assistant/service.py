@@ -332,17 +332,19 @@ class Assistant:
     def remove(self, doc_ids: list[str], wait_s: float = 0.0) -> IndexReport:
         return remove_documents(self.settings, self.embedder, doc_ids, wait_s=wait_s, on_stage=self.on_stage)
 
-    def upload(self, files: list[IncomingFile], metadata: dict[str, Any] | None = None) -> UploadResult:
+    def upload(
+        self, files: list[IncomingFile], metadata: dict[str, Any] | None = None, progress: Progress | None = None
+    ) -> UploadResult:
         """Store files in the upload folder and index them, all or nothing.
 
         If the index run fails (e.g. another run holds the lock) the stored files are
         removed again; a file the indexer could not read is removed too, since it would
         fail on every re-index.  When no file could be read, ``UploadFailed`` says why
-        per file and nothing was kept.
+        per file and nothing was kept.  ``progress`` hears files read and passages embedded.
         """
         stored = store_files(self.settings.upload_dir, files, metadata)
         try:
-            report = self.index([f.path for f in stored])
+            report = self.index([f.path for f in stored], progress=progress)
         except BaseException:
             for f in stored:
                 f.delete()

@@ -1,4 +1,4 @@
-"""Background re-index jobs with progress the staff page can poll.
+"""Background jobs (re-index, upload) with progress the staff page can poll.
 
 One job at a time per app (the writer lock would refuse a second one anyway);
 searches keep answering from the live snapshot while a job runs, because the
@@ -18,6 +18,9 @@ from pathlib import Path
 
 from assistant.errors import JobNotFound, JobRunning, RevierlotseError
 from assistant.ingest.indexer import IndexReport, Progress
+from assistant.service import UploadResult
+
+_KIND_NAMES = {"reindex": "eine Neuindexierung", "upload": "ein Upload"}
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ class Job:
     finished_at: str | None = None
     report: IndexReport | None = None
     error: dict | None = None
+    files: list[dict] | None = None  # upload jobs: what became of each file (UploadedFile.to_dict)
 
 
 class _JobProgress(Progress):
@@ -76,13 +80,13 @@ class JobRunner:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
-    def start(self, kind: str, work: Callable[[Progress], IndexReport]) -> Job:
+    def start(self, kind: str, work: Callable[[Progress], IndexReport | UploadResult]) -> Job:
         with self._lock:
             for job in self._jobs.values():
                 if job.state in ("queued", "running"):
                     raise JobRunning(
-                        "Es läuft bereits eine Neuindexierung. Ihr Fortschritt ist unter "
-                        f"/api/jobs/{job.job_id} abrufbar; bitte warten, bis sie fertig ist.",
+                        f"Es läuft bereits {_KIND_NAMES.get(job.kind, 'ein Auftrag')}. Der Fortschritt ist unter "
+                        f"/api/jobs/{job.job_id} abrufbar; bitte warten, bis er fertig ist.",
                         job.job_id,
                     )
             job = Job(job_id=secrets.token_hex(8), kind=kind)
@@ -94,19 +98,25 @@ class JobRunner:
         thread.start()
         return job
 
-    def _run(self, job: Job, work: Callable[[Progress], IndexReport]) -> None:
+    def _run(self, job: Job, work: Callable[[Progress], IndexReport | UploadResult]) -> None:
         job.state = "running"
         try:
-            job.report = work(_JobProgress(job))
+            result = work(_JobProgress(job))
+            if isinstance(result, UploadResult):
+                job.files = [f.to_dict() for f in result.files]
+                result = result.report
+            job.report = result
             job.state = "done"
         except RevierlotseError as exc:
             job.error = {"code": exc.code, "message": exc.message}
+            if getattr(exc, "details", None):
+                job.error["details"] = exc.details
             job.state = "failed"
         except Exception as exc:  # noqa: BLE001 - a job must always end in a state
             log.exception("job %s failed", job.job_id)
             job.error = {
                 "code": "internal_error",
-                "message": f"Die Neuindexierung ist mit einem unerwarteten Fehler abgebrochen ({type(exc).__name__}). "
+                "message": f"Der Auftrag ist mit einem unerwarteten Fehler abgebrochen ({type(exc).__name__}). "
                 "Details stehen im Server-Log.",
             }
             job.state = "failed"

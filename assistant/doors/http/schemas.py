@@ -371,10 +371,11 @@ class JobOut(BaseModel):
     finished_at: str | None
     report: IndexReportOut | None = None
     error: ErrorOut | None = None
+    files: list[FileOutcomeOut] | None = Field(None, description="Upload jobs: what became of each file.")
 
     @classmethod
     def of(cls, job: Any) -> JobOut:
-        """From an ``assistant.web.jobs.Job``."""
+        """From an ``assistant.doors.http.jobs.Job``."""
         return cls(
             job_id=job.job_id, kind=job.kind, state=job.state, files_done=job.files_done,
             files_total=job.files_total, chunks_done=job.chunks_done, chunks_total=job.chunks_total,
@@ -382,6 +383,7 @@ class JobOut(BaseModel):
             started_at=job.started_at, finished_at=job.finished_at,
             report=IndexReportOut.of(job.report) if job.report else None,
             error=ErrorOut(**job.error) if job.error else None,
+            files=[FileOutcomeOut(**f) for f in job.files] if job.files is not None else None,
         )
 
 

@@ -1,7 +1,9 @@
-"""Admin routes (bearer token): upload, delete, re-index with progress, usage statistics."""
+"""Admin routes (bearer token): upload (at once or as a job with progress), delete, re-index, usage statistics."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import asdict
 from typing import Annotated
 
@@ -20,6 +22,7 @@ from assistant.doors.http.uploads import (
     request_too_large,
 )
 from assistant.errors import UploadError
+from assistant.ingest.indexer import Progress
 from assistant.ingest.uploads import (
     IncomingFile,
     check_size,
@@ -27,6 +30,7 @@ from assistant.ingest.uploads import (
     parse_metadata,
     safe_filename,
 )
+from assistant.service import UploadResult
 
 router = APIRouter(dependencies=[Depends(admin)], tags=["Verwaltung"])
 Door = Annotated[AppState, Depends(door)]
@@ -34,10 +38,19 @@ Door = Annotated[AppState, Depends(door)]
 
 @router.post(
     "/api/documents", response_model=s.UploadOut, status_code=201, openapi_extra=UPLOAD_OPENAPI,
+    responses={202: {"model": s.JobOut, "description": "Mit `background=true`: der Auftrag, dessen Fortschritt "
+                     "`GET /api/jobs/{job_id}` liefert."}},
     summary="Dateien hochladen",
-    description="Dateien (Formularfeld `files`, mehrfach) mit optionalen Metadaten hochladen und indexieren. Alles oder nichts: scheitert die Indexierung, wird nichts gespeichert.",
+    description="Dateien (Formularfeld `files`, mehrfach) mit optionalen Metadaten hochladen und indexieren. Alles oder "
+    "nichts: scheitert die Indexierung, wird nichts gespeichert. Mit `background=true` antwortet die Route sofort mit "
+    "202 und einem Auftrag; sein Fortschritt (Dateien gelesen, Abschnitte eingebettet) und am Ende das Ergebnis je "
+    "Datei kommen von `GET /api/jobs/{job_id}`.",
 )
-async def upload_documents(request: Request, d: Door) -> s.UploadOut:
+async def upload_documents(
+    request: Request,
+    d: Door,
+    background: Annotated[bool, Query(description="Im Hintergrund indexieren und sofort einen Auftrag zurückgeben.")] = False,
+) -> s.UploadOut | JSONResponse:
     """Upload and index files (all or nothing)."""
     max_file = int(d.settings.max_upload_mb * 1024 * 1024)
     limit = max_file * MAX_FILES_PER_REQUEST + 1024 * 1024
@@ -65,12 +78,47 @@ async def upload_documents(request: Request, d: Door) -> s.UploadOut:
             check_suffix(name, upload.filename)
             check_size(upload.size or 0, upload.filename or name, max_file)
             incoming.append(IncomingFile(name, upload.filename, upload.file))
+        if background:
+            return await _upload_in_background(d, incoming, metadata)
         result = await to_thread.run_sync(d.assistant.upload, incoming, metadata, limiter=d.writes)
     finally:
         await form.close()
     report = result.report
     files = [s.FileOutcomeOut(**f.to_dict()) for f in result.files]
     return s.UploadOut(files=files, generation=report.generation, documents=report.documents, chunks=report.chunks)
+
+
+async def _upload_in_background(d: AppState, incoming: list[IncomingFile], metadata: dict | None) -> JSONResponse:
+    """Copy the request's files (they close with the request) and index them in a job the page polls."""
+    copies = await to_thread.run_sync(_spool, incoming)
+
+    def work(progress: Progress) -> UploadResult:
+        try:
+            return d.assistant.upload(copies, metadata, progress=progress)
+        finally:
+            for f in copies:
+                f.data.close()
+
+    try:
+        job = d.jobs.start("upload", work)
+    except BaseException:
+        for f in copies:
+            f.data.close()
+        raise
+    return JSONResponse(
+        s.JobOut.of(job).model_dump(mode="json"), status_code=202, headers={"Location": f"/api/jobs/{job.job_id}"}
+    )
+
+
+def _spool(incoming: list[IncomingFile]) -> list[IncomingFile]:
+    copies = []
+    for f in incoming:
+        copy = tempfile.TemporaryFile()
+        f.data.seek(0)
+        shutil.copyfileobj(f.data, copy)
+        copy.seek(0)
+        copies.append(IncomingFile(f.name, f.original_name, copy))
+    return copies
 
 
 @router.delete(
