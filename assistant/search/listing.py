@@ -11,14 +11,13 @@ top 10 is lost (``bench/tail_cut.py``, docs/decisions/0007).
 
 *Order.*  Relevance (the ranking), ``stand`` (newest first, undated last) or title.
 
-*Facet counts.*  How many listed documents carry each type, region, Land and programme,
-so filter menus can say what a filter would leave.
+*Facet counts.*  Per type, region, Land and programme: how many documents a search filtered
+to that value would list, so the page can say what a filter leaves.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from typing import Literal
 
@@ -58,12 +57,26 @@ def sort_hits(hits: list[DocumentHit], sort: Sort) -> list[DocumentHit]:
     return list(hits)
 
 
-def facet_counts(hits: list[DocumentHit]) -> dict[str, dict[str, int]]:
-    """Per facet, how many of ``hits`` carry each value (most frequent first)."""
-    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-    for hit in hits:
-        meta = hit.document.metadata
-        counts["type"][hit.document.doc_type] += 1
-        for name, values in (("region", meta.region), ("land", meta.land), ("programm", meta.programm)):
-            counts[name].update(set(values))
-    return {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()}
+def _facet_values(hit: DocumentHit) -> dict[str, set[str]]:
+    meta = hit.document.metadata
+    return {"type": {hit.document.doc_type}, "region": set(meta.region), "land": set(meta.land),
+            "programm": set(meta.programm)}
+
+
+def facet_counts(ranking: list[DocumentHit], ratio: float, keep: int) -> dict[str, dict[str, int]]:
+    """Per facet value: how many documents a search filtered to it would list (most first).
+
+    Counting the documents of the current listing was misleading: a filter re-ranks only
+    the documents it allows, and the tail cut then measures against *their* best, so
+    "Brandenburg (2)" turned into three hits after the click.  Here each value's share of
+    the whole ``ranking`` (best first, uncut) goes through the same cut on its own.
+    """
+    scores: dict[str, dict[str, list[float]]] = {name: {} for name in FACETS}
+    for hit in ranking:
+        for name, values in _facet_values(hit).items():
+            for value in values:
+                scores[name].setdefault(value, []).append(hit.score)
+    return {
+        name: dict(sorted(((v, keep_count(s, ratio, keep)) for v, s in by_value.items()), key=lambda kv: (-kv[1], kv[0])))
+        for name, by_value in scores.items()
+    }

@@ -84,7 +84,7 @@ class SearchResult:
     signals: dict[str, float] = field(default_factory=dict)
     # The query's embedding (before feedback), so answering can score sentences without embedding it again.
     query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
-    # Per facet (type, region, land, programm): how many listed documents carry each value (listing.py).
+    # Per facet (type, region, land, programm): how many documents a filter to each value would list (listing.py).
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     # Set by the service: the confidence is below the abstain threshold ("unsichere Treffer").
     uncertain: bool = False

@@ -122,8 +122,8 @@ class Retriever:
             pool = np.unique(np.concatenate([pool, extra.astype(np.int64)]))
             scored = self._score(pool, vectors, plan, evidence, mode)
         hits = self._group(scored)
-        shown = keep_count([h.score for h in hits], p.tail_ratio if cut_tail else 0.0, p.tail_keep)
-        listed = sort_hits(hits[:shown], sort)
+        ratio = p.tail_ratio if cut_tail else 0.0
+        listed = sort_hits(hits[: keep_count([h.score for h in hits], ratio, p.tail_keep)], sort)
         timings["fusion"] = _ms(t0)
 
         t0 = time.perf_counter()
@@ -139,7 +139,7 @@ class Retriever:
             query=query,
             hits=page,
             total_documents=len(listed),
-            facets=facet_counts(listed),
+            facets=facet_counts(hits, ratio, p.tail_keep),
             confidence=conf.confidence(p.confidence_model, signals),
             mode=mode,
             timings_ms=timings,

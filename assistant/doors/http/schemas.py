@@ -106,7 +106,8 @@ class SearchOut(BaseModel):
     uncertain: bool = Field(description="Confidence below the abstain threshold: show the hits as uncertain.")
     total_documents: int = Field(description="Listed documents (the weak tail below half the best score is cut).")
     facets: dict[str, dict[str, int]] = Field(
-        description="Per filter (type, region, land, programm): how many listed documents carry each value."
+        description="Per filter (type, region, land, programm): how many documents the search would list when "
+        "filtered to each value."
     )
     located_lands: list[str] = Field(
         description="Länder the query names, directly or through a district or town (e.g. 'Spree-Neiße' → "

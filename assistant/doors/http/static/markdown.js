@@ -9,8 +9,9 @@ const MD_WORD = /[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*/gu;
 const MD_LIST = /^(\s*)([-*+•]|\d{1,3}[.)])\s+(.*)$/;
 const MD_HEADING = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
 const MD_TABLE_RULE = /^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?$/;
-// Earliest inline construct wins: code, link, bold, italic, bare URL.
-const MD_INLINE = /`([^`\n]+)`|\[([^\]\n]+)\]\(([^()\s]+)\)|\*\*(?=\S)([\s\S]+?)\*\*|__(?=\S)([\s\S]+?)__|\*(?=[^\s*])([^*\n]+?)\*|(?<![\p{L}\p{N}])_(?=\S)([^_\n]+?)_(?![\p{L}\p{N}])|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?"'])/u;
+// Earliest inline construct wins: code, link, bold, italic, bare URL. Underscores only count at word
+// edges ("window.__xss" and "snake_case" stay text), as in CommonMark.
+const MD_INLINE = /`([^`\n]+)`|\[([^\]\n]+)\]\(([^()\s]+)\)|\*\*(?=\S)([\s\S]+?)\*\*|(?<![\p{L}\p{N}_])__(?=[^\s_])([\s\S]+?)__(?![\p{L}\p{N}_])|\*(?=[^\s*])([^*\n]+?)\*|(?<![\p{L}\p{N}_])_(?=[^\s_])([^_\n]+?)_(?![\p{L}\p{N}_])|(https?:\/\/[^\s<>()]+[^\s<>().,;:!?"'])/u;
 
 function mdSafeHref(url) {
   return /^(https?:\/\/|mailto:)/i.test(url) ? url : null;
