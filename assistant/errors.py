@@ -116,6 +116,16 @@ class UnknownFilter(QueryError):
     code = "unknown_filter"
 
 
+class UnknownRegion(UnknownFilter):
+    """A project check for a place the knowledge base has no rule for (only its Länder and Reviere)."""
+
+    code = "unknown_region"
+
+
+class DescriptionTooShort(QueryError):
+    code = "description_too_short"
+
+
 # --- models ----------------------------------------------------------------
 
 

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.check_input import check_description
 from assistant.answering.conversation import Conversation, ConversationStore
 from assistant.answering.engine import AnswerEngine
 from assistant.answering.models import Answer, ProjectCheck
 from assistant.answering.project_check import ProjectChecker
 from assistant.config import Settings
-from assistant.domain.regions import Location
+from assistant.domain.regions import Location, known_place
 from assistant.embedding.batcher import QueryBatcher
 from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.embedding.query_cache import QueryCache
@@ -252,7 +253,13 @@ class Assistant:
         return self.answers.ask_stream(question, conversation, filters, channel)
 
     def check_project(self, description: str, region: str | None = None, channel: str | None = None) -> ProjectCheck:
-        """Funding programmes, strategy fields and contacts that fit a described project."""
+        """Funding programmes, strategy fields and contacts that fit a described project.
+
+        ``region`` must be one of the knowledge base's Länder or Reviere, and the description long
+        enough to check (``answering/check_input.py``); both are refused with a German message otherwise.
+        """
+        region = known_place(region) if region and region.strip() else None
+        check_description(description)
         s = self.settings
         checker = ProjectChecker(self, self.answers.selector, max_query_chars=s.max_query_chars)
         check = checker.check(

@@ -24,6 +24,7 @@ from assistant.domain.provenance import (
     parse_frist,
 )
 from assistant.storage.records import DocumentRecord
+from assistant.text.plural import count
 
 __all__ = ["Closing", "closing_lines", "document_notices", "months_before", "notices_for", "parse_frist"]
 
@@ -43,7 +44,7 @@ def availability_notice(record: DocumentRecord, state: Availability, ref: str = 
             f"{state.reason}. Ob es einen neuen Aufruf gibt, bitte{_where(record)} nachsehen."
         )
     if state.ends is not None and state.days_left is not None:
-        days = "heute" if state.days_left == 0 else f"in {state.days_left} Tagen"
+        days = "heute" if state.days_left == 0 else f"in {count(state.days_left, 'Tagen')}"
         return (
             f"Hinweis: „{record.title}“{ref} läuft laut Wissensbestand am {german_date(state.ends)} aus ({days}). "
             f"Anträge rechtzeitig stellen und die Frist{_where(record)} prüfen."
@@ -66,7 +67,7 @@ def document_notices(
     if meta.stand is not None and is_older_than(meta.stand, today, stale_after_months):
         notices.append(
             f"Hinweis: Die Angaben aus „{record.title}“{ref} wurden zuletzt am {german_date(meta.stand)} "
-            f"geprüft (älter als {stale_after_months} Monate) und können veraltet sein. "
+            f"geprüft (älter als {count(stale_after_months, 'Monate')}) und können veraltet sein. "
             f"Bitte den aktuellen Stand{_where(record)} prüfen."
         )
     state = availability(meta, today)

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 
 from assistant.answering.models import Source
 from assistant.errors import LLMError
+from assistant.text.plural import count
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ class LLMClient:
 
     def _timeout_message(self) -> str:
         return (
-            f"Das Sprachmodell hat nicht innerhalb von {self.timeout_s:g} Sekunden geantwortet. "
+            f"Das Sprachmodell hat nicht innerhalb von {count(float(self.timeout_s), 'Sekunden')} geantwortet. "
             "Die Antwort wurde deshalb direkt aus den Quellen zusammengestellt "
             "(längere Wartezeit: REVIERLOTSE_LLM_TIMEOUT_S)."
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.domain import vocabulary
+from assistant.errors import UnknownRegion
 
 
 def _fold(text: str) -> str:
@@ -25,6 +26,21 @@ def _fold(text: str) -> str:
 
 LANDS: tuple[str, ...] = vocabulary.words("places.yaml", "lands")
 REVIERE: tuple[str, ...] = vocabulary.words("places.yaml", "reviere")
+
+
+def known_place(name: str) -> str:
+    """The Land or Revier ``name`` means, spelled as the knowledge base spells it; anything else is refused.
+
+    A project check for "Bayern" would silently check without any place (``Location.named``
+    ignores unknown names) and answer as if for everywhere.
+    """
+    for place in (*REVIERE, *LANDS):
+        if _fold(place) == _fold(name):
+            return place
+    raise UnknownRegion(
+        f"Die Region '{name.strip()}' kennt der Wissensbestand nicht. Möglich sind die Reviere "
+        f"{' und '.join(REVIERE)} und die Länder {', '.join(LANDS[:-1])} und {LANDS[-1]} – oder keine Angabe."
+    )
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from assistant.ingest.formats.pdf import load_pdf
 from assistant.ingest.metadata import SIDECAR_SUFFIX, parse_yaml_block
 from assistant.ingest.naming import slugify
 from assistant.ingest.uploads import human_size
+from assistant.text.plural import count
 
 Kind = Literal["html", "pdf"]
 _TYPES: dict[str, Kind] = {"text/html": "html", "application/xhtml+xml": "html", "application/pdf": "pdf"}
@@ -217,7 +218,7 @@ def download(url: str, settings: Settings) -> Download:
         ) from None
     except httpx.TimeoutException:
         raise FetchTimeout(
-            f"„{url}“ hat nicht innerhalb von {timeout:g} Sekunden geantwortet (Zeitüberschreitung). "
+            f"„{url}“ hat nicht innerhalb von {count(float(timeout), 'Sekunden')} geantwortet (Zeitüberschreitung). "
             "Bitte später erneut versuchen oder REVIERLOTSE_FETCH_TIMEOUT_S erhöhen."
         ) from None
     except (httpx.InvalidURL, UnicodeError):

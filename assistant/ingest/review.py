@@ -32,6 +32,7 @@ from assistant.errors import RevierlotseError
 from assistant.ingest.fetch import read_sidecar_data
 from assistant.storage.records import DocumentRecord
 from assistant.storage.usage_log import ReviewQuestion
+from assistant.text.plural import count
 
 if TYPE_CHECKING:
     from assistant.search.result import SearchResult
@@ -111,7 +112,7 @@ def _validity_reasons(record: DocumentRecord, today: dt.date, soon_days: int) ->
     elif state.ending_within(soon_days) and state.ends is not None:
         reasons.append(Reason(
             "laeuft_aus",
-            f"Läuft am {german_date(state.ends)} aus (in {state.days_left} Tagen): prüfen, ob verlängert wird.",
+            f"Läuft am {german_date(state.ends)} aus (in {count(state.days_left, 'Tagen')}): prüfen, ob verlängert wird.",
         ))
     return reasons
 
@@ -160,7 +161,7 @@ def document_reviews(
         if is_older_than(meta.stand, today, settings.review_after_months):
             reasons.append(Reason(
                 "stand_alt",
-                f"Stand {german_date(meta.stand)} ist älter als {settings.review_after_months} Monate: "
+                f"Stand {german_date(meta.stand)} ist älter als {count(settings.review_after_months, 'Monate')}: "
                 "Fakten an der amtlichen Quelle prüfen und „stand“ aktualisieren.",
             ))
         reasons += _validity_reasons(record, today, settings.ending_soon_days)

@@ -89,6 +89,9 @@ class Retriever:
             row_mask = allowed_documents(store, filters)[store.row_doc]
             allowed_rows = np.flatnonzero(row_mask).astype(np.int64)
         timings["filter"] = _ms(t0)
+        if not store.doc_ids:  # an emptied knowledge base is a normal state: nothing found, nothing sure
+            return SearchResult(query=query, hits=[], total_documents=0, confidence=0.0, mode=mode,
+                                timings_ms=timings, facets=facet_counts([], 0.0, p.tail_keep))
 
         t0 = time.perf_counter()
         plan = plan_query(query, self.embedder, store.lexical, p, near)

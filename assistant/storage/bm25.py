@@ -37,6 +37,7 @@ _MEMO_SIZE = 4096  # analysed texts and resolved queries remembered
 
 
 _MIN_TAIL_CHARS = 8  # a known compound at the end of a longer one ("…kohleverstromung")
+_EMPTY_MARKER = "empty.json"  # the saved lexical index of a generation without rows
 
 
 
@@ -46,12 +47,14 @@ _MIN_TAIL_CHARS = 8  # a known compound at the end of a longer one ("…kohlever
 class LexicalIndex:
     """BM25 over analyzed chunk texts; row i of the index is chunk row i of the snapshot."""
 
-    def __init__(self, retriever: bm25s.BM25, analyzer: GermanAnalyzer) -> None:
+    def __init__(self, retriever: bm25s.BM25 | None, analyzer: GermanAnalyzer) -> None:
+        """``retriever`` None is the index of no rows: an emptied knowledge base is a normal state (bm25s cannot
+        index an empty corpus, so that case is kept apart here and saved as a marker file)."""
         self._bm25 = retriever
         self._analyzer = analyzer
-        self._vocab: dict[str, int] = dict(retriever.vocab_dict or {})
-        indptr = np.asarray(retriever.scores["indptr"])
-        n = int(retriever.scores["num_docs"])
+        self._vocab: dict[str, int] = dict(retriever.vocab_dict or {}) if retriever else {}
+        indptr = np.asarray(retriever.scores["indptr"]) if retriever else np.zeros(1, dtype=np.int64)
+        n = self._rows = int(retriever.scores["num_docs"]) if retriever else 0
         df = np.diff(indptr)  # the score matrix is column-compressed by term: df = entries per term
         self._idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self._max_idf = float(np.log(1.0 + (n + 0.5) / 0.5))  # what an unseen term would weigh
@@ -96,16 +99,24 @@ class LexicalIndex:
     @classmethod
     def build(cls, texts: list[str], analyzer: GermanAnalyzer | None = None) -> LexicalIndex:
         analyzer = analyzer or GermanAnalyzer()
+        if not texts:
+            return cls(None, analyzer)
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         # An empty analyzed text still needs a row so row numbers stay aligned with chunks.
         retriever.index([analyzer.analyze(t) or ["∅"] for t in texts], show_progress=False)
         return cls(retriever, analyzer)
 
     def save(self, directory: Path) -> None:
+        if self._bm25 is None:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / _EMPTY_MARKER).write_text("{}", encoding="utf-8")
+            return
         self._bm25.save(str(directory))
 
     @classmethod
     def load(cls, directory: Path, analyzer: GermanAnalyzer | None = None) -> LexicalIndex:
+        if (directory / _EMPTY_MARKER).exists():
+            return cls(None, analyzer or GermanAnalyzer())
         return cls(bm25s.BM25.load(str(directory)), analyzer or GermanAnalyzer())
 
     def resolve(self, query: str) -> list[str]:
@@ -175,9 +186,8 @@ class LexicalIndex:
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for ``query`` (zeros when no term is known)."""
         terms = self.query_terms(query)
-        n = int(self._bm25.scores["num_docs"])
-        if not terms:
-            return np.zeros(n, dtype=np.float32)
+        if not terms or self._bm25 is None:
+            return np.zeros(self._rows, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
 
     def document_scores(
@@ -189,9 +199,11 @@ class LexicalIndex:
         document covers in different sections; a passage score only sees one section.
         ``allowed`` is a boolean row mask; rows outside it contribute nothing.
         """
+        total = np.zeros(n_docs, dtype=np.float32)
+        if self._bm25 is None:
+            return total
         scores = self._bm25.scores
         data, indices, indptr = scores["data"], scores["indices"], scores["indptr"]
-        total = np.zeros(n_docs, dtype=np.float32)
         for term in dict.fromkeys(self.query_terms(query)):
             tid = self._vocab[term]
             rows = np.asarray(indices[indptr[tid] : indptr[tid + 1]])

@@ -13,43 +13,6 @@ from assistant.doors.cli.app import EXIT_ERROR, app, assistant_for_command, err,
 from assistant.search.filters import Filters
 
 
-def answer_payload(answer: Answer) -> dict:
-    """Stable JSON shape of an answer for scripts (documented in the README)."""
-    return {
-        "answer_id": answer.answer_id,
-        "question": answer.question,
-        "resolved_question": answer.resolved_question,
-        "answer": answer.text,
-        "confidence": answer.confidence,
-        "abstained": answer.abstained,
-        "generator": answer.generator,
-        "fallback_reason": answer.fallback_reason,
-        "notices": answer.notices,
-        "binding_note": answer.binding_note,
-        "sources": [
-            {
-                "number": s.number,
-                "doc_id": s.doc_id,
-                "source_path": s.source_path,
-                "title": s.title,
-                "type": s.doc_type,
-                "heading": s.heading,
-                "page": s.page,
-                "printed_page": s.printed_page,
-                "source_url": s.source_url,
-                "stand": s.stand.isoformat() if s.stand else None,
-                "quelle_stand": s.quelle_stand.isoformat() if s.quelle_stand else None,
-                "status": s.status,
-                "gueltig_bis": s.gueltig_bis.isoformat() if s.gueltig_bis else None,
-            }
-            for s in answer.sources
-        ],
-        "contacts": [
-            {"doc_id": c.doc_id, "title": c.title, "source_url": c.source_url, "note": c.note} for c in answer.contacts
-        ],
-    }
-
-
 def _print_answer(answer: Answer) -> None:
     out.print(answer.body, highlight=False, markup=False)
     for notice in answer.notices:
@@ -74,7 +37,7 @@ def _print_answer(answer: Answer) -> None:
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="Frage, z. B. \"Wie hoch ist die Förderung bei STARK?\"")],
+    question: Annotated[str, typer.Argument(metavar="FRAGE", help="Frage, z. B. \"Wie hoch ist die Förderung bei STARK?\"")],
     doc_type: Annotated[Optional[list[str]], typer.Option("--type", help="Dokumenttyp (mehrfach möglich).")] = None,
     region: Annotated[Optional[list[str]], typer.Option(help="Region, z. B. Lausitz.")] = None,
     land: Annotated[Optional[list[str]], typer.Option(help="Land, z. B. Sachsen.")] = None,
@@ -85,7 +48,8 @@ def ask(
     with assistant_for_command() as assistant:
         answer = assistant.ask(question, filters=filters, channel="cli")
     if as_json:
-        out.print_json(json.dumps(answer_payload(answer), ensure_ascii=False))
+        # The same JSON as POST /api/ask: Answer.to_dict(), the text under "text".
+        out.print_json(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
         _print_answer(answer)
 
@@ -107,7 +71,7 @@ def _print_check(check: ProjectCheck) -> None:
 
 @app.command("projekt-check")
 def projekt_check(
-    file_or_text: Annotated[str, typer.Argument(help="Projektbeschreibung (3–15 Sätze) oder Pfad zu einer Textdatei.")],
+    file_or_text: Annotated[str, typer.Argument(metavar="TEXT_ODER_DATEI", help="Projektbeschreibung (3–15 Sätze) oder Pfad zu einer Textdatei.")],
     region: Annotated[Optional[str], typer.Option(help="Region oder Land des Projekts, z. B. Lausitz.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Ergebnis als JSON.")] = False,
 ) -> None:

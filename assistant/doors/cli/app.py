@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from assistant.config import Settings
+from assistant.doors.cli import german
 from assistant.errors import RevierlotseError
 from assistant.service import Assistant
 
@@ -18,7 +19,11 @@ app = typer.Typer(
     help="Revierlotse: Wissensbestand zu Förderung und Strukturwandel in den Kohleregionen indexieren und durchsuchen.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: rich panels wrap errors at the terminal width and add English
+    options_metavar="[OPTIONEN]",
+    subcommand_metavar="BEFEHL [ARGUMENTE]...",
 )
+german.install()  # click's and typer's own texts ("Show this message and exit.") in German
 out = Console()
 # Error messages are never hard-wrapped: a long path must not split "Zeile 1" across lines.
 err = Console(stderr=True, soft_wrap=True)

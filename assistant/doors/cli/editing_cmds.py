@@ -12,6 +12,7 @@ from rich.table import Table
 from assistant.doors.cli.app import EXIT_OK, EXIT_PARTIAL, app, assistant_for_command, out
 from assistant.ingest.review import ReviewList
 from assistant.ingest.sources import RecheckReport
+from assistant.text.plural import count
 
 _STATUS_LABELS = {"unveraendert": "unverändert", "geaendert": "geändert", "verschwunden": "verschwunden",
                   "fehler": "Fehler"}
@@ -39,12 +40,12 @@ def _print_review(review: ReviewList) -> None:
     if docs:
         out.print(table)
     else:
-        out.print(f"Keine Dokumente zu prüfen (Stand jünger als {review.stand_months} Monate, Angaben vollständig).")
+        out.print(f"Keine Dokumente zu prüfen (Stand jünger als {count(review.stand_months, 'Monate')}, Angaben vollständig).")
     groups = data["questions"]
     if not groups:
-        out.print(f"Keine abgelehnten oder als nicht hilfreich markierten Fragen in den letzten {review.days} Tagen.")
+        out.print(f"Keine abgelehnten oder als nicht hilfreich markierten Fragen in den letzten {count(review.days, 'Tagen')}.")
         return
-    questions = Table(title=f"Fragen ohne gute Antwort (letzte {review.days} Tage), nach Thema", show_lines=True)
+    questions = Table(title=f"Fragen ohne gute Antwort (letzte {count(review.days, 'Tage')}), nach Thema", show_lines=True)
     questions.add_column("Thema (bestes Dokument)", overflow="fold", ratio=2)
     questions.add_column("Fragen", overflow="fold", ratio=4)
     questions.add_column("abgelehnt", justify="right")
@@ -75,7 +76,7 @@ def review(
 
 @app.command()
 def fetch(
-    url: Annotated[str, typer.Argument(help="Adresse der amtlichen Seite oder des PDFs (http/https).")],
+    url: Annotated[str, typer.Argument(metavar="URL", help="Adresse der amtlichen Seite oder des PDFs (http/https).")],
     title: Annotated[Optional[str], typer.Option(help="Titel (sonst der Titel der Seite).")] = None,
     doc_type: Annotated[Optional[str], typer.Option("--type", help="Dokumenttyp, z. B. foerderprogramm.")] = None,
     land: Annotated[Optional[list[str]], typer.Option(help="Land (mehrfach möglich).")] = None,
@@ -99,7 +100,7 @@ def fetch(
         out.print_json(json.dumps(data, ensure_ascii=False))
         return
     verb = {None: "neu aufgenommen", True: "aktualisiert (Text geändert)", False: "erneut abgerufen (Text unverändert)"}
-    out.print(f"„{data['title']}“ {verb[data['changed']]}: {data['doc_id']}, {data['chunks']} Abschnitte",
+    out.print(f"„{data['title']}“ {verb[data['changed']]}: {data['doc_id']}, {count(data['chunks'], 'Abschnitte')}",
               highlight=False, markup=False)
     out.print(f"Datei: {data['path']} ({data['kind'].upper()}, {data['bytes']} Byte)", highlight=False, markup=False)
     out.print(f"Quelle: {data['source_url']} – abgerufen am {_de(data['abgerufen_am'])}", highlight=False, markup=False)

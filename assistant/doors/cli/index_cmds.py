@@ -15,6 +15,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -33,7 +34,9 @@ from assistant.errors import RevierlotseError
 from assistant.ingest.indexer import IndexReport
 from assistant.ingest.indexer import Progress as IndexProgress
 from assistant.search.filters import Filters
+from assistant.search.listing import SORTS
 from assistant.storage.generations import current_generation
+from assistant.text.plural import count
 
 
 class _RichProgress(IndexProgress):
@@ -64,6 +67,63 @@ class _RichProgress(IndexProgress):
         self._p.advance(self._statements, n)
 
 
+class _LineProgress(IndexProgress):
+    """Progress as plain lines, for output without a terminal (``make run`` in a pipe, a service log).
+
+    rich's bars redraw one line in place, which a pipe never shows: indexing the corpus
+    was two silent minutes.  A line every ``FILES_STEP`` files and every ``CHUNKS_STEP``
+    passages (or every tenth of the work, if that comes first), and at each end.
+    """
+
+    FILES_STEP = 25
+    CHUNKS_STEP = 200
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._totals: dict[str, int] = {}
+        self._done: dict[str, int] = {}
+        self._next: dict[str, int] = {}
+
+    def _start(self, kind: str, total: int, step: int, what: str) -> None:
+        self._totals[kind], self._done[kind] = total, 0
+        self._next[kind] = max(1, min(step, -(-total // 10)))
+        self._say(f"{what}: {count(total, _NOUNS[kind][0])} …")
+
+    def _advance(self, kind: str, n: int, what: str) -> None:
+        if kind not in self._totals:
+            return
+        before = self._done[kind]
+        done = self._done[kind] = before + n
+        total, step = self._totals[kind], self._next[kind]
+        if done // step > before // step or (done >= total > before):
+            self._say(f"{what}: {done} von {count(total, _NOUNS[kind][1])}")
+
+    def _say(self, line: str) -> None:
+        self._console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+    def files_total(self, n: int) -> None:
+        self._start("files", n, self.FILES_STEP, "Dateien lesen")
+
+    def file_done(self, path: Path) -> None:
+        self._advance("files", 1, "Dateien gelesen")
+
+    def chunks_total(self, n: int) -> None:
+        self._start("chunks", n, self.CHUNKS_STEP, "Abschnitte einbetten")
+
+    def chunks_done(self, n: int) -> None:
+        self._advance("chunks", n, "Abschnitte eingebettet")
+
+    def statements_total(self, n: int) -> None:
+        self._start("statements", n, self.CHUNKS_STEP * 5, "Antwortsätze vorbereiten")
+
+    def statements_done(self, n: int) -> None:
+        self._advance("statements", n, "Antwortsätze vorbereitet")
+
+
+# (nominative, dative) plural: "608 Abschnitte …", "200 von 608 Abschnitten"
+_NOUNS = {"files": ("Dateien", "Dateien"), "chunks": ("Abschnitte", "Abschnitten"), "statements": ("Sätze", "Sätzen")}
+
+
 def _print_report(report: IndexReport) -> None:
     table = Table(title="Indexierung", show_header=True)
     for label in ("neu", "aktualisiert", "unverändert", "entfernt", "fehlgeschlagen"):
@@ -82,12 +142,12 @@ def _print_report(report: IndexReport) -> None:
         for warning in o.warnings:
             out.print(f"[yellow]Hinweis[/] {o.path}: {warning}", highlight=False)
     state = f"neuer Stand {report.generation}" if report.changed else f"keine Änderung, Stand {report.generation}"
-    out.print(f"{report.documents} Dokumente, {report.chunks} Abschnitte – {state} ({report.seconds:.1f} s)")
+    out.print(f"{count(report.documents, 'Dokumente')}, {count(report.chunks, 'Abschnitte')} – {state} ({report.seconds:.1f} s)")
 
 
 @app.command()
 def index(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Dateien oder Ordner; ohne Angabe der Korpus-Ordner.")] = None,
+    paths: Annotated[Optional[list[Path]], typer.Argument(metavar="PFAD", help="Dateien oder Ordner; ohne Angabe der Korpus-Ordner.")] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Dokumente entfernen, deren Datei es nicht mehr gibt.")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Alles neu aufbauen (z. B. nach Modellwechsel).")] = False,
     if_missing: Annotated[bool, typer.Option("--if-missing", help="Nur bauen, wenn es noch keinen Index gibt.")] = False,
@@ -107,6 +167,8 @@ def index(
     try:
         if as_json:
             report = assistant.index(targets, prune=prune, rebuild=rebuild, wait_s=wait)
+        elif not err.is_terminal:
+            report = assistant.index(targets, prune=prune, rebuild=rebuild, progress=_LineProgress(err), wait_s=wait)
         else:
             columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=err, transient=True) as bar:
@@ -131,7 +193,7 @@ def index(
 
 
 @app.command()
-def remove(doc_ids: Annotated[list[str], typer.Argument(help="Dokument-IDs (siehe 'stats --documents').")]) -> None:
+def remove(doc_ids: Annotated[list[str], typer.Argument(metavar="DOKUMENT_ID", help="Dokument-IDs (siehe 'stats --documents').")]) -> None:
     """Dokumente aus dem Index entfernen (die Dateien selbst bleiben liegen)."""
     assistant = make_assistant()
     try:
@@ -146,7 +208,7 @@ def remove(doc_ids: Annotated[list[str], typer.Argument(help="Dokument-IDs (sieh
                 "'index' wieder aufgenommen, wenn sie nicht gelöscht wird.",
                 highlight=False,
             )
-    out.print(f"Neuer Stand {report.generation}: {report.documents} Dokumente, {report.chunks} Abschnitte.")
+    out.print(f"Neuer Stand {report.generation}: {count(report.documents, 'Dokumente')}, {count(report.chunks, 'Abschnitte')}.")
 
 
 def _filters(
@@ -166,7 +228,7 @@ def _filters(
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Frage oder Suchbegriffe, z. B. \"Förderung Wasserstoff Lausitz\".")],
+    query: Annotated[str, typer.Argument(metavar="FRAGE", help="Frage oder Suchbegriffe, z. B. \"Förderung Wasserstoff Lausitz\".")],
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="Anzahl Dokumente.")] = 5,
     doc_type: Annotated[Optional[list[str]], typer.Option("--type", help="Dokumenttyp (mehrfach möglich).")] = None,
     region: Annotated[Optional[list[str]], typer.Option(help="Region, z. B. Lausitz.")] = None,
@@ -174,23 +236,27 @@ def search(
     programm: Annotated[Optional[list[str]], typer.Option(help="Förderprogramm, z. B. STARK.")] = None,
     stand_ab: Annotated[Optional[str], typer.Option("--stand-ab", help="Nur Dokumente mit Stand ab JJJJ-MM-TT.")] = None,
     mode: Annotated[str, typer.Option(help="hybrid, dense oder lexical.")] = "hybrid",
+    sort: Annotated[str, typer.Option(help="Reihenfolge: relevance, stand (neuester zuerst) oder title.")] = "relevance",
     as_json: Annotated[bool, typer.Option("--json", help="Treffer als JSON.")] = False,
 ) -> None:
     """Den Wissensbestand durchsuchen."""
     if mode not in ("hybrid", "dense", "lexical"):
         err.print("[bold red]Fehler:[/] --mode muss hybrid, dense oder lexical sein.")
         raise typer.Exit(EXIT_ERROR)
+    if sort not in SORTS:
+        err.print(f"[bold red]Fehler:[/] --sort muss {', '.join(SORTS[:-1])} oder {SORTS[-1]} sein.")
+        raise typer.Exit(EXIT_ERROR)
     filters = _filters(doc_type, region, land, programm, stand_ab)
     assistant = make_assistant()
     try:
-        result = assistant.search(query, k=k, filters=filters, mode=mode)  # type: ignore[arg-type]
+        result = assistant.search(query, k=k, filters=filters, mode=mode, sort=sort)  # type: ignore[arg-type]
     except RevierlotseError as exc:
         raise fail(exc) from exc
     if as_json:
         out.print_json(json.dumps(result.to_dict(), ensure_ascii=False))
         return
     if not result.hits:
-        out.print("Keine Treffer.")
+        out.print("Keine Treffer." if result.total_documents == 0 else "Keine weiteren Treffer.")
         return
     for rank, hit in enumerate(result.hits, 1):
         d = hit.document
@@ -204,7 +270,12 @@ def search(
         meta = d.metadata
         source = escape(provenance(meta.stand, meta.status, meta.source_url or d.source_path))
         out.print(f"   [dim]Quelle: {source}[/]", highlight=False)
-    out.print(f"[dim]Konfidenz {result.confidence:.2f} – {result.total_documents} Dokumente gefunden[/]")
+    found = f"{count(result.total_documents, 'Dokumente')} gefunden"
+    if result.uncertain:
+        out.print(f"[yellow]Unsichere Treffer[/] – der Wissensbestand beantwortet diese Anfrage wahrscheinlich nicht "
+                  f"(Sicherheit {result.confidence:.2f}, {found}).", highlight=False)
+    else:
+        out.print(f"[dim]Sicherheit {result.confidence:.2f} – {found}[/]", highlight=False)
 
 
 @app.command()
@@ -227,9 +298,10 @@ def stats(
     out.print(f"Stand: {s.generation} (erstellt {s.created_at})")
     out.print(f"Dokumente: {s.documents}, Abschnitte: {s.chunks}")
     out.print(f"Embedding-Modell: {s.embedder}; Vektorindex: {s.vector_index.get('kind')}")
-    out.print("Nach Typ: " + ", ".join(f"{k} {v}" for k, v in s.by_type.items()))
+    out.print("Nach Typ: " + (", ".join(f"{k} {v}" for k, v in s.by_type.items()) or "–"))
     if docs:
-        table = Table("ID", "Typ", "Titel", "Datei")
-        for d in docs:
-            table.add_row(d.doc_id, d.doc_type, d.title, d.source_path)
-        out.print(table)
+        # One line per document, never wrapped or cut: the ID is what `remove` needs, whole.
+        out.print("\nID\tTyp\tTitel\tDatei", style="bold", highlight=False, soft_wrap=True)
+        for d in sorted(docs, key=lambda d: d.doc_id):
+            out.print(f"{d.doc_id}\t{d.doc_type}\t{d.title}\t{d.source_path}", highlight=False, markup=False,
+                      soft_wrap=True)

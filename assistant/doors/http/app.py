@@ -16,6 +16,7 @@ from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
@@ -32,7 +33,21 @@ from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
-_ERRORS = {code: {"model": s.ErrorOut} for code in (401, 403, 404, 409, 413, 415, 422, 429, 503)}
+_ERROR_TEXTS = {
+    401: "Nicht angemeldet: Admin-Token fehlt oder ist falsch",
+    403: "Verwaltung abgeschaltet (kein Admin-Token eingerichtet)",
+    404: "Nicht gefunden",
+    409: "Konflikt, z. B. läuft schon ein Auftrag",
+    413: "Zu groß",
+    415: "Dateityp nicht unterstützt",
+    422: "Ungültige Anfrage (die Meldung sagt, was fehlt oder falsch ist)",
+    429: "Zu viele Anfragen",
+    503: "Kein nutzbarer Index",
+}
+_ERRORS = {code: {"model": s.ErrorOut, "description": text} for code, text in _ERROR_TEXTS.items()}
+# FastAPI's own English response texts in /docs.
+_RESPONSE_TEXTS = {"Successful Response": "Erfolg", "Validation Error": "Ungültige Anfrage",
+                   "Bad Gateway": "Quelle nicht erreichbar", "Gateway Timeout": "Quelle antwortet nicht"}
 _DESCRIPTION = (
     "Suche, zitierte Antworten und Projekt-Check zu Förderung und Strukturwandel in den Kohleregionen. "
     "Fehler kommen als JSON `{code, message}`; Verwaltungsrouten brauchen "
@@ -72,6 +87,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         docs_url=None,  # served below from the swagger-ui-bundle wheel: nothing is fetched from a CDN
     )
     app.state.door = state
+    app.openapi = lambda: _german_openapi(app)  # type: ignore[method-assign]
     install_handlers(app)
     if settings.cors_origins:
         app.add_middleware(
@@ -86,6 +102,19 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.include_router(router)
     _mount_pages(app)
     return app
+
+
+def _german_openapi(app: FastAPI) -> dict:
+    """The generated description with FastAPI's English response texts in German (built once)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    text = response.get("description")
+                    response["description"] = _RESPONSE_TEXTS.get(text, text)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _mount_pages(app: FastAPI) -> None:

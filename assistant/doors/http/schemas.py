@@ -73,6 +73,9 @@ class FacetsOut(BaseModel):
     region: list[str]
     land: list[str]
     programm: list[str]
+    check_regions: list[str] = Field(
+        default_factory=list, description="Werte, die der Projekt-Check als region annimmt (Reviere und Länder)."
+    )
 
 
 # --- search -------------------------------------------------------------------
@@ -136,7 +139,11 @@ class ProjectCheckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str = Field(max_length=20_000, description="Free-text project description.")
-    region: str | None = Field(None, max_length=200, description="Optional region, e.g. 'Lausitz'.")
+    region: str | None = Field(
+        None, max_length=200,
+        description="Optional: ein Revier (Lausitz, Mitteldeutsches Revier) oder Land (Brandenburg, Sachsen, "
+        "Sachsen-Anhalt, Thüringen); andere Werte werden mit 422 abgelehnt.",
+    )
 
 
 # The answer models below document the JSON of ``Answer.to_dict()`` / ``ProjectCheck.to_dict()``

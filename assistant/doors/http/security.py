@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.config import Settings
 from assistant.errors import AdminDisabled, NotAuthenticated
+from assistant.text.plural import count
 
 
 def check_admin(settings: Settings, request: Request) -> None:
@@ -83,7 +84,7 @@ class RateLimitMiddleware:
                 response = JSONResponse(
                     {
                         "code": "rate_limited",
-                        "message": f"Zu viele Anfragen in kurzer Zeit. Bitte in {retry} Sekunden erneut versuchen.",
+                        "message": f"Zu viele Anfragen in kurzer Zeit. Bitte in {count(retry, 'Sekunden')} erneut versuchen.",
                     },
                     status_code=429,
                     headers={"Retry-After": str(retry)},

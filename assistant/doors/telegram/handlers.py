@@ -53,6 +53,7 @@ from assistant.doors.telegram.texts import (
     WELCOME,
 )
 from assistant.service import Assistant
+from assistant.text.plural import count
 
 log = logging.getLogger("revierlotse.bot")
 
@@ -111,7 +112,7 @@ class RevierlotseBot:
         chat_id = update.effective_chat.id if update.effective_chat else None
         log.info("rate limit for a user in chat_id=%s (%s)", chat_id, decision.value)
         seconds = max(1, round(self.limiter.retry_after(key)))
-        notice = RATE_LIMIT_NOTICE.format(seconds=seconds)
+        notice = RATE_LIMIT_NOTICE.format(seconds=count(seconds, "Sekunden"))
         with contextlib.suppress(Exception):
             if update.callback_query:
                 # A button press must always be answered, or the client shows a spinner.

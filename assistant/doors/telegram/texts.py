@@ -53,7 +53,7 @@ APOLOGY = "Entschuldigung, da ist bei mir etwas schiefgegangen. Bitte versuchen 
 
 
 RATE_LIMIT_NOTICE = (
-    "Sie schreiben mir gerade sehr schnell. Bitte warten Sie etwa {seconds} Sekunden – "
+    "Sie schreiben mir gerade sehr schnell. Bitte warten Sie etwa {seconds} – "
     "dann beantworte ich gern die nächste Frage."
 )
 

@@ -21,10 +21,15 @@ def cli_env(answer_index, embedding_cache, monkeypatch):
 
 
 def test_ask_json(cli_env) -> None:
+    """The same shape as POST /api/ask (Answer.to_dict, documented by AnswerOut), the text under "text"."""
+    from assistant.doors.http.schemas import AnswerOut
+
     result = cli_env.invoke(app, ["ask", "Wie hoch ist die Förderung bei STARK?", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert "90 Prozent" in payload["answer"] and payload["abstained"] is False
+    assert set(payload) == set(AnswerOut.model_fields)
+    AnswerOut.model_validate(payload)
+    assert "90 Prozent" in payload["text"] and payload["abstained"] is False
     assert 0 <= payload["confidence"] <= 1
     source = payload["sources"][0]
     assert source["doc_id"] == "stark" and source["source_path"].endswith("stark.md")

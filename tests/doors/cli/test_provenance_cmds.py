@@ -48,7 +48,7 @@ def test_ask_shows_stand_link_notices_and_the_binding_line(prov_env: Path) -> No
     assert text.count("sind derzeit keine Anträge möglich") == 1  # notices are not printed twice
 
     payload = json.loads(runner.invoke(app, ["ask", "Wie hoch ist der Zuschuss für Kitas in der Lausitz?", "--json"]).output)
-    assert payload["binding_note"] and payload["answer"].endswith(payload["binding_note"])
+    assert payload["binding_note"] and payload["text"].endswith(payload["binding_note"])
     source = payload["sources"][0]
     assert source["stand"] == RECENT.isoformat() and source["source_url"].startswith("https://example.org/")
     assert source["status"] == "offen" and source["quelle_stand"] == "2025-03-01"

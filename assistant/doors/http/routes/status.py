@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from assistant.doors.http import schemas as s
 from assistant.doors.http.deps import AppState, door
+from assistant.domain.regions import LANDS, REVIERE
 from assistant.errors import RevierlotseError
 
 router = APIRouter()
@@ -43,4 +44,4 @@ def health(d: Annotated[AppState, Depends(door)]) -> s.HealthOut | JSONResponse:
 )
 def facets(d: Annotated[AppState, Depends(door)]) -> s.FacetsOut:
     """Filter values for menus."""
-    return s.FacetsOut(**d.assistant.stats().facets)
+    return s.FacetsOut(**d.assistant.stats().facets, check_regions=[*REVIERE, *LANDS])

@@ -135,7 +135,7 @@ async function loadStatus() {
     fillSelect($("#m-type"), facets.type, TYPE_LABELS);
     fillSelect($("#f-region"), facets.region);
     fillSelect($("#f-land"), facets.land);
-    fillSelect($("#check-region"), facets.region);
+    fillSelect($("#check-region"), facets.check_regions);
     fillSelect($("#f-programm"), facets.programm);
   } catch (err) {
     const why = err.data && err.data.message ? err.data.message : err.message;
