@@ -245,3 +245,29 @@ def test_upload_shows_progress_of_its_indexing_job(page, tmp_path: Path) -> None
     assert seen, "the page polled the upload job"
     expect(page.locator("#documents tbody tr", has_text="Handbuch Grubenwasser")).to_have_count(1)
     expect(page.locator("#status")).to_contain_text("7 Dokumente")
+
+
+def test_an_emptied_knowledge_base_is_a_normal_page(make_settings, embedder, browser) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    from assistant.doors.http.app import create_app
+
+    settings = make_settings(admin_token=TOKEN, rate_limit_per_minute=0)
+    write_tree(settings.corpus_dir, {"projekt/chemiepark.md": MARKDOWN_DOC})
+    assistant = Assistant(settings, embedder)
+    assistant.index([settings.corpus_dir])
+    assistant.remove(["chemiepark"])
+    live = start_server(create_app(settings, Assistant(settings, embedder)))
+    try:
+        page = browser.new_page(locale="de-DE")
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(live.url + "/?q=Grubenwasser")
+        expect(page.locator("#status")).to_have_text("Wissensbestand leer – noch keine Dokumente aufgenommen")
+        expect(page.locator("#search-summary")).to_contain_text("Keine Treffer")
+        expect(page.locator("#error")).to_be_hidden()
+        page.get_by_role("tab", name="Dokumente").click()
+        expect(page.locator("#documents tbody tr")).to_have_count(0)
+        assert not errors, errors
+    finally:
+        stop_server(live)
