@@ -16,9 +16,14 @@ Why each step (see shared/realdocs/SOURCES.md for the real files):
   ("Sachsen-\\nAnhalt", "E-\\nMobilität") and kept; before "und/oder/bzw." it is
   an elided compound ("Kranken- und Pflegeversicherung") and kept with a space.
 * NBSP and other exotic spaces become plain spaces; zero-width characters go.
-
-Stray intra-word spaces ("Arbeit svertrages") are left alone: there is no cheap
-fix that does not also glue real words together.
+* Table-of-contents dot leaders ("44.01 – Zielsetzung ........ 5") lose the dots and the
+  page number: in a hit they were a line of dots, and the number is the printed page
+  of another page.  The entry's title stays (it names what the document covers).
+* Stray intra-word spaces ("Einglied erung", "Arbeit svertrages", "w ird") are closed when
+  the document itself proves it: the joined word occurs elsewhere in the same PDF and the
+  tail ("erung") never stands alone in it.  "Ruhen des Anspruchs" stays apart because
+  "des" is a word of its own there; on the BA instructions in shared/realdocs this joins
+  132 distinct splits and none that a reader would keep apart (decision 0007).
 """
 
 from __future__ import annotations
@@ -40,6 +45,12 @@ _PAGE_LABEL_LINE = re.compile(r"^[-–—‒ ]*Seite\s*\d{1,4}(?:\s*(?:von|/)\s*
 _SEITE = re.compile(r"\bSeite\s+(\d{1,4})\b", re.IGNORECASE)
 _LINE_END_HYPHEN = re.compile(r"(?<=[^\W_])[-\u2010\u00ad][ \t]*\n[ \t]*(?=([^\W_]+))")
 _KEEP_HYPHEN_BEFORE = {"und", "oder", "bzw", "sowie", "bis", "als", "wie", "noch", "statt", "u", "o"}
+# Four or more dots (or "…", "·"), spaced or not, then an optional page number, at a line end.
+_DOT_LEADER = re.compile(r"[ \t]*(?:(?:\.[ \t]?){4,}|(?:…[ \t]?){2,}|(?:·[ \t]?){4,})[ \t]*(?:\d{1,4}|[ivxlc]{1,6})?[ \t]*$",
+                         re.MULTILINE | re.IGNORECASE)
+_LETTERS = re.compile(r"[^\W\d_]+")
+# A word, one space, and (looked at, not consumed) the next word: pairs overlap ("a b c" → a|b, b|c).
+_WORD_GAP = re.compile(r"(?<![^\W\d_])([^\W\d_]+) (?=([^\W\d_]+)(?![^\W\d_]))")
 
 
 @dataclass(frozen=True)
@@ -218,6 +229,32 @@ def rejoin_hyphenation(text: str) -> str:
     return text.replace("\u00ad", "")
 
 
+def strip_dot_leaders(text: str) -> str:
+    """Drop table-of-contents leaders and the page number after them; the entry's title stays."""
+    return _DOT_LEADER.sub("", text)
+
+
+def rejoin_split_words(pages: list[str]) -> list[str]:
+    """Close "Einglied erung" where the same document writes "Eingliederung" and "erung" never stands alone."""
+    words = Counter(w for text in pages for w in _LETTERS.findall(text))
+    folded: Counter[str] = Counter()
+    for word, n in words.items():
+        folded[word.casefold()] += n
+    gaps = Counter(m.groups() for text in pages for m in _WORD_GAP.finditer(text))
+    split = {
+        (head, tail)
+        for (head, tail), n in gaps.items()
+        if tail[0].islower() and words[tail] == n and folded[(head + tail).casefold()] > 0
+    }
+    if not split:
+        return pages
+
+    def close(match: re.Match[str]) -> str:
+        return match.group(1) if match.groups() in split else match.group(0)
+
+    return [_WORD_GAP.sub(close, text) for text in pages]
+
+
 def clean_pdf_pages(raw_pages: list[str]) -> list[CleanPage]:
     """Clean all pages of one PDF together (header detection needs every page)."""
     pages = [normalise_lines(t) for t in raw_pages]
@@ -235,11 +272,11 @@ def clean_pdf_pages(raw_pages: list[str]) -> list[CleanPage]:
         # Every line looked "running": pages that differ only in numbers (a form
         # repeated per page).  Losing the document is worse than keeping headers.
         bodies = [[line for line in lines if not _PAGE_LABEL_LINE.match(line)] for lines in pages]
+    texts = rejoin_split_words([strip_dot_leaders(rejoin_hyphenation("\n".join(kept))) for kept in bodies])
     out: list[CleanPage] = []
-    for page_idx, kept in enumerate(bodies):
+    for page_idx, body in enumerate(texts):
         label = next((m.group(1) for line in removed[page_idx] if (m := _SEITE.search(line))), None)
         label = label or counters.get(page_idx)
-        body = rejoin_hyphenation("\n".join(kept))
         body = re.sub(r"\n{3,}", "\n\n", body).strip()
         out.append(CleanPage(text=body, printed_page=label))
     return out
