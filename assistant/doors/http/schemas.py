@@ -87,7 +87,7 @@ class PassageOut(BaseModel):
     page: int | None
     score: float
     text: str
-    marks: list[str] = Field(default_factory=list, description="Words of text (as written) that match the query, whole.")
+    marks: list[str] = Field(default_factory=list, description="Wörter des Texts (wie geschrieben), die ganz zur Anfrage passen: zum Hervorheben.")
 
 
 class HitOut(ProvenanceOut):
@@ -106,11 +106,11 @@ class HitOut(ProvenanceOut):
 class SearchOut(BaseModel):
     query: str
     confidence: float
-    uncertain: bool = Field(description="Confidence below the abstain threshold: show the hits as uncertain.")
-    total_documents: int = Field(description="Listed documents (the weak tail below half the best score is cut).")
+    uncertain: bool = Field(description="Sicherheit unter der Enthaltungsschwelle: die Treffer als unsicher zeigen.")
+    total_documents: int = Field(description="Gelistete Dokumente (unter der Hälfte der besten Punktzahl wird abgeschnitten, mindestens fünf bleiben).")
     facets: dict[str, dict[str, int]] = Field(
-        description="Per filter (type, region, land, programm): how many documents the search would list when "
-        "filtered to each value."
+        description="Je Filter (type, region, land, programm): wie viele Dokumente die Suche mit diesem Filterwert "
+        "listen würde."
     )
     located_lands: list[str] = Field(
         description="Länder the query names, directly or through a district or town (e.g. 'Spree-Neiße' → "
@@ -379,7 +379,7 @@ class JobOut(BaseModel):
     finished_at: str | None
     report: IndexReportOut | None = None
     error: ErrorOut | None = None
-    files: list[FileOutcomeOut] | None = Field(None, description="Upload jobs: what became of each file.")
+    files: list[FileOutcomeOut] | None = Field(None, description="Upload-Aufträge: was aus jeder Datei wurde.")
 
     @classmethod
     def of(cls, job: Any) -> JobOut:

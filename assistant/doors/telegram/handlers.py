@@ -227,7 +227,9 @@ class RevierlotseBot:
             )
             for hit in result.hits
         ]
-        text = render_search(query, views, page=page, per_page=self.page_size, total=result.total_documents)
+        text = render_search(
+            query, views, page=page, per_page=self.page_size, total=result.total_documents, uncertain=result.uncertain
+        )
         buttons = []
         if page > 1:
             buttons.append(InlineKeyboardButton("◀ Zurück", callback_data=f"more:{key}:{page - 1}:edit"))

@@ -218,7 +218,9 @@ class SearchHitView:
     status: str | None = None
 
 
-def render_search(query: str, hits: Iterable[SearchHitView], *, page: int, per_page: int, total: int) -> str:
+def render_search(
+    query: str, hits: Iterable[SearchHitView], *, page: int, per_page: int, total: int, uncertain: bool = False
+) -> str:
     hits = list(hits)
     if not hits:
         if page > 1:
@@ -227,6 +229,8 @@ def render_search(query: str, hits: Iterable[SearchHitView], *, page: int, per_p
     first = (page - 1) * per_page + 1
     last = first + len(hits) - 1
     blocks = [f"<b>Treffer zu „{esc(query)}“</b> ({first}–{last} von {total})"]
+    if uncertain:
+        blocks.append("⚠️ <i>Unsichere Treffer: Der Wissensbestand beantwortet das wahrscheinlich nicht.</i>")
     for number, hit in enumerate(hits, start=first):
         meta = [type_label(hit.doc_type), stand_text(hit.stand)]
         if status := status_text(hit.status):

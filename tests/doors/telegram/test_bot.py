@@ -370,6 +370,14 @@ def test_suche_lists_documents_with_links(tg, chat):
     assert "Entschuldigung" not in too_long and "zu lang" in too_long
 
 
+def test_suche_marks_uncertain_hits(tg, chat):
+    """As the page and the CLI: below the abstain threshold the hits are marked uncertain (issue #15)."""
+    unsure = visible(ask_and_wait(tg, chat, "/suche xyzzy qwrt")[-1].text)
+    assert "Unsichere Treffer" in unsure
+    sure = visible(ask_and_wait(tg, chat, "/suche Wie hoch ist die Förderquote bei STARK?")[-1].text)
+    assert "Treffer zu" in sure and "Unsichere Treffer" not in sure
+
+
 def test_projekt_flow_checks_the_next_message(tg, chat, bot_assistant):
     prompt = visible(ask_and_wait(tg, chat, "/projekt Lausitz")[-1].text)
     assert "Beschreiben Sie Ihr Vorhaben" in prompt and "Lausitz" in prompt
