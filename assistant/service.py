@@ -227,6 +227,11 @@ class Assistant:
         """
         return self.answers.ask(question, conversation, filters, channel, on_delta)
 
+    def resolve(self, question: str, conversation: str | Conversation | None) -> str:
+        """What ``ask`` would search for ``question`` in this conversation (a follow-up carries its subject)."""
+        follow = self.answers.follow_up(question, conversation)
+        return follow.query if follow else question
+
     def ask_stream(
         self,
         question: str,

@@ -22,6 +22,7 @@ from assistant.answering.contacts import contacts_sentence, find_contacts
 from assistant.answering.conversation import (
     Conversation,
     ConversationStore,
+    FollowUp,
     FollowUpResolver,
     Turn,
     put_subject_first,
@@ -91,7 +92,7 @@ class _Draft:
 
     question: str
     resolved: str
-    follow_up: bool
+    follow: FollowUp | None
     conversation: Conversation | None
     result: SearchResult
     location: Location
@@ -190,26 +191,28 @@ class AnswerEngine:
 
     # --- steps ----------------------------------------------------------------------
 
-    def _retrieve(self, question: str, conversation: str | Conversation | None, filters: Filters | None) -> _Draft:
-        conv: Conversation | None
+    def _conversation(self, conversation: str | Conversation | None) -> Conversation | None:
         if isinstance(conversation, Conversation):
-            conv = conversation
-        elif conversation:
-            conv = self.host.conversations.get(conversation)
-        else:
-            conv = None
-        location = locate(question)
+            return conversation
+        return self.host.conversations.get(conversation) if conversation else None
+
+    def follow_up(self, question: str, conversation: str | Conversation | None) -> FollowUp | None:
+        """How ``question`` continues the conversation (None: it stands on its own)."""
+        conv = self._conversation(conversation)
         previous = conv.last if conv else None
-        places = {*location.lands, *location.regions}
-        resolved = self.resolver.resolve(question, previous, places) if previous else None
-        if resolved and len(resolved) > self.settings.max_query_chars:
-            resolved = None
-        result = self.host.search(resolved or question, k=SEARCH_DOCUMENTS, filters=filters)
-        if resolved:
-            location = location | locate(resolved)
-        if resolved and previous and previous.subject_doc_ids and result.hits:
-            put_subject_first(result, self.host.snapshot, self.host.embedder, self.host.search_params, previous.subject_doc_ids[0])
-        draft = _Draft(question.strip(), resolved or result.query, bool(resolved), conv, result, location)
+        follow = self.resolver.resolve(question, previous) if previous else None
+        if follow is None or len(follow.query) > self.settings.max_query_chars:
+            return None
+        return follow
+
+    def _retrieve(self, question: str, conversation: str | Conversation | None, filters: Filters | None) -> _Draft:
+        conv = self._conversation(conversation)
+        follow = self.follow_up(question, conv)
+        result = self.host.search(follow.query if follow else question, k=SEARCH_DOCUMENTS, filters=filters)
+        if follow and follow.subject_doc_id and result.hits:
+            host = self.host
+            put_subject_first(result, host.snapshot, host.embedder, host.search_params, follow.subject_doc_id)
+        draft = _Draft(question.strip(), result.query, follow, conv, result, locate(result.query))
         draft.abstained = not result.hits or result.confidence < self.settings.abstain_threshold
         return draft
 
@@ -328,12 +331,12 @@ class AnswerEngine:
             generator=draft.generator,
             fallback_reason=draft.fallback_reason,
             conversation_id=draft.conversation.id if draft.conversation else None,
-            follow_up=draft.follow_up,
+            follow_up=draft.follow is not None,
         )
         if draft.conversation is not None:
             previous = draft.conversation.last
-            if draft.follow_up and previous is not None and (previous.subject_doc_ids or previous.subject_titles):
-                # A follow-up does not change the topic: keep the subject it was resolved against.
+            if draft.follow and draft.follow.subject_doc_id and previous is not None:
+                # A follow-up on the same subject keeps the subject it was resolved against.
                 subject = list(zip(previous.subject_doc_ids, previous.subject_titles))
             else:
                 subject = [] if draft.abstained else _subject(draft.sources)
