@@ -31,19 +31,22 @@ from assistant.answering.freshness import notices_for
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
 from assistant.answering.selection import (
+    Candidate,
     SentenceSelector,
     candidates,
     document_labels,
     labelled_text,
     reading_order,
 )
+from assistant.answering.sentence_model import load_sentence_model
 from assistant.config import Settings
 from assistant.domain.places import locate
 from assistant.domain.regions import Location
 from assistant.embedding.embedders import Embedder
 from assistant.errors import LLMError
+from assistant.search.confidence import confidence
 from assistant.search.filters import Filters
-from assistant.search.params import SearchParams
+from assistant.search.params import SearchParams, fitted_data
 from assistant.search.result import DocumentHit, Passage, SearchResult
 from assistant.storage.embedding_cache import StatementVectors
 from assistant.storage.snapshot import Snapshot
@@ -59,7 +62,6 @@ log = logging.getLogger(__name__)
 
 SEARCH_DOCUMENTS = 5
 LLM_PASSAGES = 6
-RESELECT_MARGIN = 0.15  # how far below the best statement one with the asked-for fact may score
 WHOLE_DOCUMENTS = 2  # the answer may quote any section of the best documents, not only the retrieved passages
 
 
@@ -102,6 +104,8 @@ class _Draft:
     abstained: bool = False
     generator: str = "extractive"
     fallback_reason: str | None = None
+    abstain_reason: str | None = None
+    confidence: float | None = None  # of the answer (search signals and the best statement)
 
 
 class AnswerEngine:
@@ -120,8 +124,21 @@ class AnswerEngine:
         return self.host.settings
 
     @property
+    def answer_model(self) -> dict[str, float]:
+        """Logistic model of the answer confidence (fitted; falls back to the search's model)."""
+        data = fitted_data(self.settings.fitted_params)
+        return data.get("answer_confidence_model") or self.host.search_params.confidence_model
+
+    @property
+    def abstain_threshold(self) -> float:
+        """Confidence below which the answer is "weiß ich nicht" (fitted, or the deployment's setting)."""
+        configured = self.settings.abstain_threshold
+        return configured if configured is not None else float(fitted_data(self.settings.fitted_params).get("abstain_threshold", 0.5))
+
+    @property
     def selector(self) -> SentenceSelector:
-        return SentenceSelector(self.host.embedder, self.statement_vectors, self.analyzer)
+        model = load_sentence_model(self.settings.fitted_params)
+        return SentenceSelector(self.host.embedder, self.statement_vectors, self.analyzer, model)
 
     def close(self) -> None:
         with self._statements_lock:
@@ -213,24 +230,51 @@ class AnswerEngine:
             host = self.host
             put_subject_first(result, host.snapshot, host.embedder, host.search_params, follow.subject_doc_id)
         draft = _Draft(question.strip(), result.query, follow, conv, result, locate(result.query))
-        draft.abstained = not result.hits or result.confidence < self.settings.abstain_threshold
+        if not result.hits:
+            draft.abstain_reason = "no_results"
+        draft.abstained = draft.abstain_reason is not None
         return draft
+
+    def scored_statements(
+        self, question: str, conversation: str | Conversation | None = None, *, limit: int | None = None
+    ) -> tuple[SearchResult, list[Candidate]]:
+        """The search and the scored answer candidates for ``question`` (``limit=0``: all of them).
+
+        The answer path below uses the same steps; the sentence model is fitted on these.
+        """
+        draft = self._retrieve(question, conversation, None)
+        return draft.result, self._scored(draft, self.selector, limit)
+
+    def _scored(self, draft: _Draft, selector: SentenceSelector, limit: int | None = None) -> list[Candidate]:
+        cands = candidates(self._whole_documents(draft.result.hits), self.settings.answer_max_chars)
+        weights = self.host.snapshot.lexical.term_weights(draft.resolved)
+        return selector.score(draft.resolved, cands, qvec=draft.result.query_vector, weights=weights, limit=limit)
+
+    def answer_signals(self, result: SearchResult, ranked: list[Candidate]) -> dict[str, float]:
+        """The search's signals plus how well the best statement matches (what the answer confidence uses)."""
+        best = max((c.features.get("dense_raw", 0.0) for c in ranked), default=0.0)
+        return dict(result.signals) | {"statement_dense": best}
 
     def _extract(self, draft: _Draft) -> None:
         max_chars = self.settings.answer_max_chars
-        cands = candidates(self._whole_documents(draft.result.hits), max_chars)
         selector = self.selector
-        weights = self.host.snapshot.lexical.term_weights(draft.resolved)
-        ranked = selector.score(draft.resolved, cands, qvec=draft.result.query_vector, weights=weights)
+        ranked = self._scored(draft, selector)
+        draft.confidence = confidence(self.answer_model, self.answer_signals(draft.result, ranked))
+        if draft.confidence < self.abstain_threshold:
+            draft.abstain_reason = "low_confidence"
+            self._abstain(draft)
+            return
         labels = document_labels(draft.question, draft.result.hits, self.analyzer)
         chosen = selector.select(ranked, max_chars, labels=labels)
         if chosen and not covered(draft.question, chosen, self.analyzer, self._known_terms):
             # "Wie hoch …?" answered without an amount: try the best statements that have one.
             wanted = wanted_kinds(draft.question)
             best = ranked[0].score
-            with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.score >= best - RESELECT_MARGIN]
+            margin = selector.model.margin
+            with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.score >= best - margin]
             chosen = selector.select(with_fact, max_chars, labels=labels) if with_fact else []
         if not chosen or not covered(draft.question, chosen, self.analyzer, self._known_terms):
+            draft.abstain_reason = "fact_not_found" if chosen or ranked else "no_statement"
             self._abstain(draft)
             return
         numbers = SourceList()
@@ -324,12 +368,13 @@ class AnswerEngine:
             resolved_question=draft.resolved,
             text=text,
             sources=draft.sources,
-            confidence=round(float(draft.result.confidence), 4),
+            confidence=round(float(draft.confidence if draft.confidence is not None else draft.result.confidence), 4),
             abstained=draft.abstained,
             notices=notices,
             contacts=draft.contacts,
             generator=draft.generator,
             fallback_reason=draft.fallback_reason,
+            abstain_reason=draft.abstain_reason if draft.abstained else None,
             conversation_id=draft.conversation.id if draft.conversation else None,
             follow_up=draft.follow is not None,
         )

@@ -34,6 +34,7 @@ class QuestionRun:
     answered: bool | None = None  # None: not asked (dense/lexical runs)
     hint: bool | None = None  # None: no hint to look for
     answer_text: str = ""
+    abstain_reason: str | None = None
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +44,7 @@ class QuestionRun:
             "confidence": round(self.confidence, 4), "signals": {k: round(v, 4) for k, v in self.signals.items()},
             **{k: round(v, 4) for k, v in self.ranking.items()},
             "answered": self.answered, "hint": self.hint, "answer": self.answer_text,
+            "abstain_reason": self.abstain_reason,
         }
 
 
@@ -62,6 +64,7 @@ def run_question(assistant: Assistant, q: Question, mode: Mode, *, answers: bool
         answer = assistant.ask(q.question, conversation)
         run.answered = not answer.abstained
         run.answer_text = answer.text
+        run.abstain_reason = answer.abstain_reason
         run.confidence = answer.confidence
         if q.answerable and q.answer_hint:
             run.hint = run.answered and hint_found(q.answer_hint, answer.text)

@@ -38,6 +38,20 @@ def dense_signals(row_doc: np.ndarray, n_docs: int, pool: np.ndarray, dense: np.
     return {"dense_top": float(ranked[0]), "dense_margin": margin}
 
 
+def document_coverage(hits: list[DocumentHit], term_weights: dict[str, float], store: Snapshot) -> dict[str, float]:
+    """idf-weighted share of the query's terms that the best document's retrieved passages contain.
+
+    An off-topic question ("Wie wird das Wetter morgen in Cottbus?") can match a passage
+    densely through a place name alone; the passages then hold none of its other words.
+    """
+    total = sum(term_weights.values())
+    if not hits or not total:
+        return {"doc_coverage": 0.0}
+    rows = [p.row for p in hits[0].passages]
+    present = store.lexical.present_in(list(term_weights), rows)
+    return {"doc_coverage": sum(w for t, w in term_weights.items() if t in present) / total}
+
+
 def fact_coverage(
 
     query: str, hits: list[DocumentHit], term_weights: dict[str, float], snap: Snapshot

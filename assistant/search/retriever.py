@@ -119,6 +119,7 @@ class Retriever:
         page = hits[offset : offset + k]
         self._attach_chunks(hits[: max(p.confidence_docs, offset + k)])
         signals |= conf.fact_coverage(query, hits[: p.confidence_docs], plan.term_weights, store)
+        signals |= conf.document_coverage(hits, plan.term_weights, store)
         timings["chunks"] = _ms(t0)
         return SearchResult(
             query=query,

@@ -203,6 +203,18 @@ class LexicalIndex:
             total += best
         return total
 
+    def present_in(self, terms: list[str], rows: list[int]) -> set[str]:
+        """The terms (index terms) that occur in at least one of ``rows``."""
+        scores = self._bm25.scores
+        indices, indptr = scores["indices"], scores["indptr"]
+        wanted = set(rows)
+        found = set()
+        for term in terms:
+            tid = self._vocab.get(term)
+            if tid is not None and wanted.intersection(np.asarray(indices[indptr[tid] : indptr[tid + 1]]).tolist()):
+                found.add(term)
+        return found
+
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k rows and scores; ``allowed`` is a boolean row mask applied before ranking."""
         scores = self.scores(query)

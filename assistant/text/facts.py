@@ -68,18 +68,23 @@ _DURATION = re.compile(
 
 _MONEY_AFTER = rf"(?:\w+\s+)?(?:\w+-)?(?:{_alternatives('money_words')})\b"
 _AMOUNT_QUESTION = re.compile(
-    rf"\bwie\s*viele\s+{_MONEY_AFTER}|" + "|".join(rf"\b{p}" for p in _Q["amount_question_patterns"]),
+    rf"\bwie\s*viele\s+{_MONEY_AFTER}|"
+    + "|".join(rf"\b{p}" for p in (*_Q["amount_question_patterns"], *_Q["amount_morpheme_patterns"])),
     re.IGNORECASE,
 )
 # "Wie viele Arbeitsplätze …?" asks for a count, not for money; "wie viele Mittel" stays an amount question.
 _COUNT_QUESTION = re.compile(
-    rf"\bwie\s*viele\b(?!\s+{_MONEY_AFTER})|\b(?:{_alternatives('count_question_words')})\b", re.IGNORECASE
+    rf"\bwie\s*viele\b(?!\s+{_MONEY_AFTER})|\b(?:{_alternatives('count_question_words')})\b|"
+    + "|".join(rf"\b{p}" for p in _Q["count_morpheme_patterns"]),
+    re.IGNORECASE,
 )
 _DATE_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["date_question_patterns"]), re.IGNORECASE)
 _COUNT_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_count_question_patterns"]), re.IGNORECASE)
 _AMOUNT_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_amount_question_patterns"]), re.IGNORECASE)
 _DATE_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_date_question_patterns"]), re.IGNORECASE)
 _MONTH_NUMBER = {m: i for i, names in enumerate(_Q["months"], 1) for m in names.split("|")}
+_ACTOR_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["actor_question_patterns"]), re.IGNORECASE)
+_ACTOR = re.compile("|".join(_Q["actor_patterns"]))
 
 
 def _num(text: str) -> str:
@@ -119,7 +124,7 @@ def fact_tokens(text: str) -> frozenset[str]:
 @functools.lru_cache(maxsize=_MEMO_SIZE)
 def fact_kinds(text: str) -> frozenset[str]:
     """Which kinds of facts ``text`` contains: 'amount' (money, percent), 'date' (dates, deadlines),
-    'count' (a number of things)."""
+    'count' (a number of things), 'actor' (a named organisation)."""
     kinds: set[str] = set()
     if _PERCENT.search(text) or _AMOUNT.search(text):
         kinds.add("amount")
@@ -127,6 +132,8 @@ def fact_kinds(text: str) -> frozenset[str]:
         kinds.add("date")
     if _COUNT.search(text):
         kinds.add("count")
+    if _ACTOR.search(text):
+        kinds.add("actor")
     return frozenset(kinds)
 
 
@@ -144,7 +151,8 @@ def wanted_kinds(question: str, ranking: bool = False) -> frozenset[str]:
     """Kinds of facts the question asks for ("wie hoch" → amount, "bis wann" → date, "wie viele" → count).
 
     With ``ranking`` (sentence scoring only, not the answer checks) English question
-    words count too ("how much", "when").
+    words count too ("how much", "when"), and so do questions for an organisation
+    ("Wer bearbeitet …?"), which an answer naming groups of sponsors also answers.
     """
     kinds: set[str] = set()
     amount = _AMOUNT_QUESTION.search(_FREE_QUESTION.sub(" ", question))
@@ -154,6 +162,8 @@ def wanted_kinds(question: str, ranking: bool = False) -> frozenset[str]:
         kinds.add("date")
     if _COUNT_QUESTION.search(question) or (ranking and _COUNT_QUESTION_EN.search(question)):
         kinds.add("count")
+    if ranking and _ACTOR_QUESTION.search(question):
+        kinds.add("actor")
     return frozenset(kinds)
 
 

@@ -255,7 +255,7 @@ def test_statements_are_labelled_with_their_document_unless_it_is_named() -> Non
 def test_the_retrievers_passage_score_breaks_ties_between_statements(embedder, tmp_path) -> None:
     """The same sentence in the passage the retriever ranked first and in an unretrieved section:
     only the passage prior tells them apart, and it prefers the retrieved one."""
-    from assistant.answering.selection import W_PASSAGE, Candidate, SentenceSelector
+    from assistant.answering.selection import Candidate, SentenceSelector
     from assistant.search.result import Passage
 
     hit = _hit("grw", "GRW – Gemeinschaftsaufgabe")
@@ -266,7 +266,7 @@ def test_the_retrievers_passage_score_breaks_ties_between_statements(embedder, t
     selector = SentenceSelector(embedder, StatementVectors(embedder, tmp_path / "cache.sqlite"))
     ranked = selector.score("Wer finanziert die GRW?", cands)
     assert [c.passage for c in ranked] == [retrieved, unretrieved]
-    assert abs(ranked[0].score - ranked[1].score - W_PASSAGE) < 1e-6
+    assert abs(ranked[0].score - ranked[1].score - selector.model.weights["passage_prior"]) < 1e-6
 
 
 def test_a_fact_match_does_not_crowd_out_statements_on_the_topic() -> None:
@@ -282,8 +282,8 @@ def test_a_fact_match_does_not_crowd_out_statements_on_the_topic() -> None:
         "Anträge stellen Unternehmen bei der Förderbank ihres Landes.",
     )
     article, halves, apply = (Candidate(t, hit, hit.passages[0], (0, i)) for i, t in enumerate(texts))
-    article.score, article.facts = 1.14, 1.0  # topical 0.94
-    halves.score = 0.88
-    apply.score = 0.6
+    article.score, article.topical = 1.14, 0.94  # wins by its fact feature
+    halves.score = halves.topical = 0.88
+    apply.score = apply.topical = 0.6
     selector = SentenceSelector(None, None, GermanAnalyzer())  # type: ignore[arg-type]  # select() embeds nothing
     assert selector.select([article, halves, apply], max_chars=600) == [article, halves]

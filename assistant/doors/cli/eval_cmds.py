@@ -11,6 +11,7 @@ from rich.table import Table
 
 from assistant.doors.cli.app import app, fail, make_assistant, out
 from assistant.errors import RevierlotseError
+from assistant.evaluation.fit import fit_all, write_fitted
 from assistant.evaluation.questions import HALVES, Half
 from assistant.evaluation.suite import (
     EvalSet,
@@ -19,6 +20,7 @@ from assistant.evaluation.suite import (
     run_set,
     run_suite,
 )
+from assistant.search.params import packaged_fitted_path
 from assistant.search.result import Mode
 
 DEFAULT_QUESTIONS = Path("tests/eval/questions.jsonl")
@@ -104,3 +106,30 @@ def eval_command(
         out.print(_per_kind(r, "hybrid"))
     report.write_text(json.dumps({"sets": [r.to_dict() for r in results]}, ensure_ascii=False, indent=1), encoding="utf-8")
     out.print(f"Bericht: {report}")
+
+
+@app.command("fit")
+def fit_command(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Wohin die angepassten Werte geschrieben werden (Standard: die mitgelieferte Datei).")
+    ] = None,
+    work_dir: Annotated[Path, typer.Option(help="Ordner für die Indizes der Fragensätze.")] = Path(".cache/eval"),
+) -> None:
+    """Gewichte, Satzmodell, Konfidenz und Schwelle auf den Trainingshälften anpassen (mit Kreuzvalidierung)."""
+    target = out_file or packaged_fitted_path()
+    try:
+        content = fit_all(default_sets(Path.cwd()), work_dir, on_step=lambda m: out.print(m, highlight=False))
+    except RevierlotseError as exc:
+        raise fail(exc) from exc
+    write_fitted(content, target)
+    fit = content["fit"]
+    out.print(f"Fusionsgewicht dense: {content['params']['dense_weight']} (nDCG@10 Training: {fit['fusion_ndcg_train']})")
+    s = fit["sentence_model"]
+    out.print(
+        f"Satzmodell: bester Satz enthält den Hinweis {s['top1_cv']} (Kreuzvalidierung), "
+        f"simulierte Antworten {s['simulated_hint_train']} – Marge {content['sentence_model']['margin']}, "
+        f"höchstens {content['sentence_model']['max_sentences']} Sätze"
+    )
+    c = fit["confidence"]
+    out.print(f"Konfidenz: AUROC (Kreuzvalidierung) {c['auroc_cv']}, Schwelle {content['abstain_threshold']}")
+    out.print(f"Geschrieben: {target}. Prüfen mit: revierlotse eval --suite")

@@ -174,6 +174,12 @@ class AnswerOut(BaseModel):
     contacts: list[ContactOut] = Field(default_factory=list)
     generator: str = "extractive"
     fallback_reason: str | None = None
+    abstain_reason: Literal["no_results", "low_confidence", "fact_not_found", "no_statement"] | None = Field(
+        None,
+        description="Why the answer abstains: no_results, low_confidence (nothing matches well enough; also "
+        "questions outside the knowledge base), fact_not_found (the documents do not state the asked-for fact), "
+        "no_statement (nothing quotable).",
+    )
     conversation_id: str | None = None
     follow_up: bool = False
 
