@@ -27,6 +27,7 @@ from assistant.answering.conversation import (
     Turn,
     put_subject_first,
 )
+from assistant.answering.dates import past_date_notices
 from assistant.answering.freshness import notices_for
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
@@ -106,6 +107,7 @@ class _Draft:
     fallback_reason: str | None = None
     abstain_reason: str | None = None
     confidence: float | None = None  # of the answer (search signals and the best statement)
+    quoted: list[tuple[str, int]] = field(default_factory=list)  # (statement, source number) as quoted
 
 
 class AnswerEngine:
@@ -279,7 +281,8 @@ class AnswerEngine:
             return
         numbers = SourceList()
         ordered = reading_order(chosen)
-        cited = [cite(c.text, numbers.number_for(c.hit, c.passage)) for c in ordered]
+        draft.quoted = [(c.text, numbers.number_for(c.hit, c.passage)) for c in ordered]
+        cited = [cite(text, number) for text, number in draft.quoted]
         draft.text = labelled_text(ordered, cited, labels, self.analyzer)
         draft.sources = numbers.sources
 
@@ -360,7 +363,7 @@ class AnswerEngine:
                 self.host.snapshot.documents,
                 today=self.today(),
                 stale_after_months=self.settings.stale_after_months,
-            )
+            ) + past_date_notices(draft.quoted, self.today())
         text = draft.text + ("\n\n" + "\n".join(notices) if notices else "")
         answer = Answer(
             answer_id=uuid.uuid4().hex,

@@ -13,6 +13,7 @@ Pure text analysis, so it sits below both retrieval (its abstain confidence uses
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 
@@ -244,3 +245,15 @@ def covers(question: str, statements: list[str], context: str = "") -> bool:
     if _CONTACT_QUESTION.search(question) and not _CONTACT_FACT.search(joined):
         return False
     return True
+
+
+def dates_in(text: str) -> list[dt.date]:
+    """The calendar dates written in ``text`` ("21.10.2024", "26. November 2018", "2025-03-31")."""
+    found: list[dt.date] = []
+    for token in fact_tokens(text):
+        if len(token) == 10 and token[4] == "-" and token[7] == "-":
+            try:
+                found.append(dt.date.fromisoformat(token))
+            except ValueError:
+                continue
+    return sorted(found)
