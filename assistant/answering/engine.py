@@ -268,14 +268,13 @@ class AnswerEngine:
             return
         labels = document_labels(draft.question, draft.result.hits, self.analyzer)
         chosen = selector.select(ranked, max_chars, labels=labels)
-        if chosen and not covered(draft.question, chosen, self.analyzer, self._known_terms):
-            # "Wie hoch …?" answered without an amount: try the best statements that have one.
+        if chosen and not covered(draft.question, chosen):
+            # "Wie hoch …?" answered without an amount: the best statements of the two best documents
+            # that have one (the answer check below still demands that they are about the question).
             wanted = wanted_kinds(draft.question)
-            best = ranked[0].score
-            margin = selector.model.margin
-            with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.score >= best - margin]
+            with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.doc_rank < WHOLE_DOCUMENTS]
             chosen = selector.select(with_fact, max_chars, labels=labels) if with_fact else []
-        if not chosen or not covered(draft.question, chosen, self.analyzer, self._known_terms):
+        if not chosen or not covered(draft.question, chosen):
             draft.abstain_reason = "fact_not_found" if chosen or ranked else "no_statement"
             self._abstain(draft)
             return
@@ -285,9 +284,6 @@ class AnswerEngine:
         cited = [cite(text, number) for text, number in draft.quoted]
         draft.text = labelled_text(ordered, cited, labels, self.analyzer)
         draft.sources = numbers.sources
-
-    def _known_terms(self, terms: set[str]) -> set[str]:
-        return set(self.host.snapshot.lexical.known_terms(sorted(terms)))
 
     def _whole_documents(self, hits: list[DocumentHit]) -> list[DocumentHit]:
         """The hits with *all* sections of the best documents as passages (retrieved ones first).

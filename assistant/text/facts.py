@@ -63,7 +63,8 @@ _COUNT = re.compile(
     rf"(?!(?:{_alternatives('not_counted')})\w*)[A-ZÄÖÜ]"
 )
 _DURATION = re.compile(
-    rf"\b(?:\d+|{_alternatives('duration_number_words')})\s+(?:weitere\s+)?(?:{_alternatives('duration_units')})\b",
+    rf"\b(?:\d+|{_alternatives('duration_number_words')})\s+(?:weitere\s+)?(?:{_alternatives('duration_units')})\b"
+    rf"|\b(?:{_alternatives('time_patterns')})",
     re.IGNORECASE,
 )
 
@@ -192,7 +193,6 @@ _CLAUSE = re.compile(r"(?<=[.!?;,–])\s+")
 _ROLE = _alternatives("person_role_patterns")
 _VERBS = _alternatives("person_question_verbs")
 _PERSON_QUESTION = re.compile(rf"\bwer\s+(?:{_VERBS})\b|\b(?:{_ROLE})\b", re.IGNORECASE)
-_ROLE_WORD = re.compile(rf"\b(?:{_ROLE}|{_VERBS})\b", re.IGNORECASE)
 # A person's name: after a title or form of address ("Prof. Dr. Anna Schmidt", "Frau Müller").
 _PERSON = re.compile(rf"\b(?:{_alternatives('person_titles')})\s*(?:[\w.-]+\s+)?[A-ZÄÖÜ][a-zäöüß]+")
 # "im Landkreis Nordsachsen": a district the question is about.
@@ -205,11 +205,6 @@ def asks_person(question: str) -> bool:
 
 def names_person(text: str) -> bool:
     return bool(_PERSON.search(text))
-
-
-def role_words(question: str) -> list[str]:
-    """The words that say a person is asked for ("Werkstattsprecherin", "leitet")."""
-    return [m.group() for m in _ROLE_WORD.finditer(question)]
 
 
 

@@ -157,51 +157,6 @@ def test_an_unusable_embedding_cache_only_costs_speed(answerer, tmp_path) -> Non
 
 
 
-def _stated(text: str, title: str, heading: str = "") -> object:
-    """A stand-in for a chosen Candidate: only text, document title and heading matter here."""
-    from types import SimpleNamespace
-
-    chunk = SimpleNamespace(heading_path=(heading,) if heading else ())
-    return SimpleNamespace(text=text, hit=SimpleNamespace(document=SimpleNamespace(title=title)), passage=SimpleNamespace(chunk=chunk))
-
-
-def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
-    from assistant.answering.answer_check import fact_on_topic as _fact_on_topic
-    from assistant.text.analyzer import GermanAnalyzer
-
-    analyzer = GermanAnalyzer()
-    title = "ERP-Gründerkredit – StartGeld"
-    limit = _stated("Finanziert werden Vorhaben mit höchstens 125.000 Euro.", title)
-    rate = _stated("Der Zinssatz beträgt derzeit 4,1 Prozent.", title)
-    question = "Wie hoch ist der Zinssatz beim ERP-Gründerkredit StartGeld?"
-    assert not _fact_on_topic(question, [limit], analyzer)  # an amount, but not the asked-for one
-    assert _fact_on_topic(question, [limit, rate], analyzer)
-    # The heading can say what the fact is about; the programme's own name is no evidence.
-    assert _fact_on_topic(question, [_stated("Derzeit 4,1 Prozent.", title, "Zinssatz")], analyzer)
-    assert _fact_on_topic("Wie hoch ist die Förderung beim StartGeld?", [limit], analyzer)  # nothing beyond the name
-    # Inflected forms match by prefix ("studieren" / "Studierenden").
-    study = _stated("Zum Wintersemester 2026/27 sollen die ersten Studierenden beginnen.", "Medizinische Universität Lausitz")
-    assert _fact_on_topic("Kann man in Cottbus bald Medizin studieren, und ab wann?", [study], analyzer)
-    # "Wer leitet …?" needs a named person in a statement about that unit.
-    lead = "Wer leitet das Referat Digitale Stadt?"
-    founded = _stated("Am 1. April 2019 wurde das Referat Digitale Stadt gegründet.", "Digitale Stadt Leipzig")
-    assert not _fact_on_topic(lead, [founded], analyzer)
-    head = _stated("Das Referat Digitale Stadt leitet Dr. Anna Schmidt.", "Digitale Stadt Leipzig")
-    assert _fact_on_topic(lead, [head], analyzer)
-    other = _stated("Sprecher der Werkstatt ist Prof. Dr. Michael Hübner.", "Werkstatt 2 – Innovation", "Werkstatt 2")
-    assert not _fact_on_topic("Wer ist Werkstattsprecher der Werkstatt Kunst und Kultur?", [other], analyzer)
-    assert _fact_on_topic("Werkstatt 2 Werkstattsprecher", [other], analyzer)
-    # An "Ansprechpartner" may be an office: the answer need not name a person.
-    office = _stated("Vor einem STARK-Antrag lohnt das Gespräch mit der Landesstelle: SAS (Sachsen).", "STARK")
-    assert _fact_on_topic("Wer ist Ansprechpartner für STARK in Sachsen?", [office], analyzer)
-    # "Budget" only says an amount is asked, like "Förderquote".
-    budget = _stated("Für die Unternehmensförderung stehen 238 Millionen Euro zur Verfügung.", "JTF in Brandenburg")
-    assert _fact_on_topic("JTF Brandenburg Unternehmensförderung Budget", [budget], analyzer)
-    # "läuft" only says a duration is asked, like "wie lange": the programme's end date answers it.
-    end = _stated("Laufend bis 2038; programmbezogene Fristen stehen in den Aufrufen.", "Investitionsgesetz Kohleregionen")
-    assert _fact_on_topic("Bis wann läuft das Investitionsgesetz Kohleregionen?", [end], analyzer)
-
-
 def _hit(doc_id: str, title: str):
     """A one-passage document hit built in memory, for the ordering and labelling rules."""
     from assistant.domain.documents import Chunk

@@ -123,7 +123,8 @@ def fit_command(
         raise fail(exc) from exc
     write_fitted(content, target)
     fit = content["fit"]
-    out.print(f"Fusionsgewicht dense: {content['params']['dense_weight']} (nDCG@10 Training: {fit['fusion_ndcg_train']})")
+    for name, scores in fit["search_ndcg_train"].items():
+        out.print(f"Suche {name}: {content['params'][name]} (nDCG@10 Training je Wert: {scores})", highlight=False)
     s = fit["sentence_model"]
     out.print(
         f"Satzmodell: bester Satz enthält den Hinweis {s['top1_cv']} (Kreuzvalidierung), "
