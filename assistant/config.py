@@ -75,11 +75,28 @@ class Settings(BaseSettings):
         description="Embed every quotable answer sentence while indexing (about +90 % indexing time) "
         "so that answers need no sentence embedding at question time.",
     )
-    stale_after_months: int = Field(18, ge=1)
+    stale_after_months: int = Field(18, ge=1, description="Answers flag facts whose `stand` is older.")
+    ending_soon_days: int = Field(60, ge=0, description="Answers warn when `gueltig_bis` or `frist` is this close.")
+    review_after_months: int = Field(12, ge=1, description="The review list shows documents whose `stand` is older.")
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(120.0, gt=0)
+
+    # Official sources fetched by URL (`revierlotse fetch` / `recheck`)
+    sources_subdir: str = Field("quellen", description="Folder inside corpus_dir for fetched official sources.")
+    fetch_user_agent: str = Field(
+        "Revierlotse/0.1 (Wissensbestand Strukturwandel; Quellenabruf)",
+        description="User-Agent header sent when fetching official sources.",
+    )
+    fetch_timeout_s: float = Field(20.0, gt=0, le=600, description="Seconds to wait for a source server.")
+    fetch_max_mb: float = Field(20.0, gt=0, description="Larger downloads are refused.")
+    fetch_max_redirects: int = Field(5, ge=0, le=30)
+    fetch_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description='Hosts (and their subdomains) sources may be fetched from, e.g. ["bafa.de", "sachsen.de"]; '
+        "empty = any. Redirects are checked too.",
+    )
 
     # Doors
     request_threads: int = Field(
@@ -106,6 +123,10 @@ class Settings(BaseSettings):
     @cached_property
     def upload_dir(self) -> Path:
         return self.corpus_dir / self.upload_subdir
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.corpus_dir / self.sources_subdir
 
     @property
     def embedding_cache_path(self) -> Path:

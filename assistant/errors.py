@@ -190,6 +190,51 @@ class UploadFailed(RevierlotseError):
         self.details = {"files": files}
 
 
+# --- official sources fetched by URL ------------------------------------------
+
+
+class FetchError(RevierlotseError):
+    """An official source could not be downloaded or read; the message names the cause."""
+
+    code = "fetch_failed"
+    http_status = 502
+
+
+class BadSourceURL(FetchError):
+    code = "bad_source_url"
+    http_status = 422
+
+
+class FetchTimeout(FetchError):
+    code = "fetch_timeout"
+    http_status = 504
+
+
+class FetchRedirects(FetchError):
+    code = "fetch_redirects"
+
+
+class FetchTLSError(FetchError):
+    code = "fetch_tls_error"
+
+
+class FetchContentType(FetchError):
+    code = "fetch_content_type"
+    http_status = 415
+
+
+class FetchTooLarge(FetchError):
+    code = "fetch_too_large"
+    http_status = 413
+
+
+class SourceGone(FetchError):
+    """The server says the page does not exist (404) or no longer exists (410)."""
+
+    code = "source_gone"
+    http_status = 422
+
+
 class ConfigurationError(RevierlotseError):
     """A setting or an editable data file is invalid."""
 

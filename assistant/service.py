@@ -35,6 +35,15 @@ from assistant.ingest.indexer import (
     run_index,
 )
 from assistant.ingest.metadata import sidecar_path
+from assistant.ingest.recheck import load_state
+from assistant.ingest.review import ReviewList, document_reviews, group_questions
+from assistant.ingest.sources import (
+    FetchResult,
+    RecheckReport,
+    fetch_and_index,
+    list_sources,
+    recheck_and_apply,
+)
 from assistant.ingest.uploads import IncomingFile, is_inside, store_files
 from assistant.search.filters import Filters, facet_values
 from assistant.search.params import SearchParams, load_params
@@ -247,7 +256,8 @@ class Assistant:
         s = self.settings
         checker = ProjectChecker(self, self.answers.selector, max_query_chars=s.max_query_chars)
         check = checker.check(
-            description, region, today=self.answers.today(), stale_after_months=s.stale_after_months
+            description, region, today=self.answers.today(), stale_after_months=s.stale_after_months,
+            soon_days=s.ending_soon_days,
         )
         if channel:
             self.usage.record_query(channel=channel, kind="projekt-check", query=description)
@@ -370,3 +380,25 @@ class Assistant:
             notice=f"Die Datei {record.source_path} liegt nicht im Upload-Ordner und wurde nicht gelöscht. "
             "Beim nächsten Neuaufbau wird sie wieder aufgenommen, wenn sie nicht aus dem Korpus entfernt wird.",
         )
+
+    # --- editors: review list and official sources ------------------------------------
+
+    def review(self, days: int = 90) -> ReviewList:
+        """What needs an editor: old or inconsistent documents, changed sources, questions that failed."""
+        today, s = self.answers.today(), self.settings
+        documents = document_reviews(self.documents(), s, today, load_state(s))
+        questions = group_questions(self.usage.questions_for_review(days), self)
+        return ReviewList(today, s.review_after_months, days, documents, questions)
+
+    def fetch_source(self, url: str, metadata: dict[str, Any] | None = None) -> FetchResult:
+        """Download an official page or PDF into the sources folder and index it (ingest/fetch.py)."""
+        return fetch_and_index(self.settings, self.index, url, metadata)
+
+    def recheck_sources(self, apply: bool = False) -> RecheckReport:
+        """Re-download every fetched source; only ``apply`` changes the corpus and the index."""
+        live = current_generation(self.settings.index_dir)
+        doc_ids = {os.path.abspath(r.source_path): r.doc_id for r in self.documents()} if live else {}
+        return recheck_and_apply(self.settings, self.index, self.remove, doc_ids, apply=apply)
+
+    def sources(self) -> list[dict[str, Any]]:
+        return list_sources(self.settings)

@@ -20,7 +20,7 @@ from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.service import Assistant
 
 # Fixtures of the answering index and of the HTTP door, usable from every test package.
-pytest_plugins = ["tests.fixtures.answering", "tests.fixtures.http"]
+pytest_plugins = ["tests.fixtures.answering", "tests.fixtures.http", "tests.fixtures.sources", "tests.fixtures.provenance"]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -94,6 +94,18 @@ Das Team der Metropolregion berät Projektträger im Mitteldeutschen Revier zu V
 und Projektentwicklung. Die Arbeit wird über STARK gefördert.
 """,
 }
+
+
+# Folders inside corpus/ that a running deployment fills (uploads, fetched official sources): not shipped.
+RUNTIME_CORPUS_DIRS = ("uploads", "quellen")
+
+
+def shipped_corpus_files() -> list[Path]:
+    """The files of the shipped knowledge base (corpus/ without what staff uploaded or fetched)."""
+    from assistant.ingest.files import iter_source_files
+
+    corpus = REPO / "corpus"
+    return [p for p in iter_source_files([corpus]) if p.relative_to(corpus).parts[0] not in RUNTIME_CORPUS_DIRS]
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -207,7 +219,8 @@ def recording_root_logs() -> Iterator[LogRecorder]:
 # objects).  `pytest -m unit` runs the fast half; a module may mark itself explicitly instead.
 REAL_INDEX_FIXTURES = frozenset(
     {"embedder", "small_assistant", "index_files", "answer_index", "answer_settings", "answerer", "make_app",
-     "client", "live_server", "nasty", "tg", "running_bot", "bot_assistant", "cli_env", "env"}
+     "client", "live_server", "nasty", "tg", "running_bot", "bot_assistant", "cli_env", "env", "provenance_index",
+     "provenance_settings", "source_server"}
 )
 
 

@@ -37,6 +37,9 @@ def make_source(number: int, hit: DocumentHit, passage: Passage) -> Source:
         page=c.page,
         printed_page=c.printed_page,
         passage=c.text,
+        quelle_stand=d.metadata.quelle_stand,
+        status=d.metadata.status,
+        gueltig_bis=d.metadata.gueltig_bis,
     )
 
 

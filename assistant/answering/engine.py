@@ -28,7 +28,7 @@ from assistant.answering.conversation import (
     put_subject_first,
 )
 from assistant.answering.dates import past_date_notices
-from assistant.answering.freshness import notices_for
+from assistant.answering.freshness import Closing, closing_lines
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
 from assistant.answering.selection import (
@@ -352,15 +352,15 @@ class AnswerEngine:
         return numbers.sources
 
     def _finish(self, draft: _Draft, channel: str | None) -> Answer:
-        notices: list[str] = []
+        closing = Closing()  # notices and the binding note (freshness.py); none for an abstention
         if not draft.abstained:
-            notices = notices_for(
-                draft.sources,
-                self.host.snapshot.documents,
-                today=self.today(),
-                stale_after_months=self.settings.stale_after_months,
-            ) + past_date_notices(draft.quoted, self.today())
-        text = draft.text + ("\n\n" + "\n".join(notices) if notices else "")
+            s = self.settings
+            closing = closing_lines(
+                draft.text, draft.sources, self.host.snapshot.documents, today=self.today(),
+                stale_after_months=s.stale_after_months, soon_days=s.ending_soon_days,
+            )
+            closing.notices += past_date_notices(draft.quoted, self.today())
+        notices, text = closing.notices, closing.append_to(draft.text)
         answer = Answer(
             answer_id=uuid.uuid4().hex,
             question=draft.question,
@@ -376,6 +376,7 @@ class AnswerEngine:
             abstain_reason=draft.abstain_reason if draft.abstained else None,
             conversation_id=draft.conversation.id if draft.conversation else None,
             follow_up=draft.follow is not None,
+            binding_note=closing.binding_note,
         )
         if draft.conversation is not None:
             previous = draft.conversation.last

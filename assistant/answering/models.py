@@ -43,6 +43,10 @@ class Source:
     page: int | None
     printed_page: str | None
     passage: str
+    # Provenance beyond ``stand``: version date of the guideline, programme status, end of validity.
+    quelle_stand: dt.date | None = None
+    status: str | None = None
+    gueltig_bis: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -76,9 +80,23 @@ class Answer:
     abstain_reason: str | None = None
     conversation_id: str | None = None
     follow_up: bool = False  # the question was resolved against the previous turn
+    # "Verbindlich ist allein die aktuelle Richtlinie …" when the answer states amounts, deadlines or eligibility.
+    binding_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)
+
+    @property
+    def body(self) -> str:
+        """The text without the notices and binding note appended to it, for doors that show those apart."""
+        tail = closing_tail(self.notices, self.binding_note)
+        return self.text[: -len(tail)] if tail and self.text.endswith(tail) else self.text
+
+
+def closing_tail(notices: list[str], binding_note: str | None) -> str:
+    """What follows an answer's own text: the notices, then the binding note as the very last line."""
+    lines = [*notices, *([binding_note] if binding_note else [])]
+    return "\n\n" + "\n".join(lines) if lines else ""
 
 
 @dataclass(frozen=True)
@@ -109,6 +127,10 @@ class Match:
     frist: str | None = None
     # Set when the programme's target groups admit none of the sponsor types the description names.
     eligibility_note: str | None = None
+    status: str | None = None
+    gueltig_bis: dt.date | None = None
+    # Set for programmes one cannot apply to now ("Keine Anträge möglich: … ausgelaufen …").
+    availability_note: str | None = None
 
 
 @dataclass
@@ -122,6 +144,8 @@ class ProjectCheck:
     contacts: list[Match]
     notices: list[str] = field(default_factory=list)
     summary: str = ""  # German text for chat doors
+    # Fitting programmes that take no applications now (closed, expired, deadline passed): never in ``programmes``.
+    closed_programmes: list[Match] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

@@ -37,13 +37,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.answering.contacts import Searcher
-from assistant.answering.freshness import document_notices
+from assistant.answering.freshness import ENDING_SOON_DAYS, document_notices
 from assistant.answering.models import Evidence, Match, ProjectCheck
 from assistant.answering.selection import SentenceSelector, candidates
 from assistant.domain import vocabulary
 from assistant.domain.doctypes import DocType
 from assistant.domain.eligibility import eligibility_note, eligible, sponsor_groups
 from assistant.domain.places import locate
+from assistant.domain.provenance import Availability, availability, german_date
 from assistant.domain.regions import Location
 from assistant.errors import EmptyQuery
 from assistant.search.result import DocumentHit
@@ -61,6 +62,7 @@ MIX_WHOLE = 0.5
 MAX_SENTENCES = 20
 MIN_SENTENCE_CHARS = 15
 LIMITS = {DocType.FOERDERPROGRAMM: 5, DocType.STRATEGIE: 3, DocType.AKTEUR: 3}
+CLOSED_LIMIT = 3  # fitting programmes without applications now, listed apart so nobody plans on them
 MIN_RELATIVE = 0.5  # fused: a match must reach half the best score of its kind
 MAX_GAP = 0.06  # dense: within this cosine of the best one (e5 cosines sit in 0.75–0.9)
 # A programme whose target groups admit none of the sponsor types named (a Verein and a founders'
@@ -128,6 +130,7 @@ class ProjectChecker:
         signal: Signal = "fused",
         today: dt.date | None = None,
         stale_after_months: int = 18,
+        soon_days: int = ENDING_SOON_DAYS,
     ) -> ProjectCheck:
         if not description or not description.strip():
             raise EmptyQuery("Die Projektbeschreibung ist leer. Bitte das Vorhaben in einigen Sätzen beschreiben.")
@@ -154,21 +157,31 @@ class ProjectChecker:
             if entry.record.doc_type == DocType.FOERDERPROGRAMM and not eligible(entry.record.metadata, groups):
                 score *= ELIGIBILITY_PENALTY
             by_type[entry.record.doc_type].append((score, entry))
+        today = today or dt.date.today()
         picked: dict[str, list[Match]] = {}
+        closed: list[Match] = []
         for doc_type, limit in LIMITS.items():
             ranked = sorted(by_type.get(doc_type, []), key=lambda x: -x[0])
             best = ranked[0][0] if ranked else 0.0
             floor = best - MAX_GAP if signal == "dense" else MIN_RELATIVE * best
-            ranked = [(s, e) for s, e in ranked if s >= floor][:limit]
+            ranked = [(s, e) for s, e in ranked if s >= floor]
+            if doc_type == DocType.FOERDERPROGRAMM:
+                # Never recommended as open: programmes without applications now are listed apart.
+                shut = [(s, e, st) for s, e in ranked if (st := availability(e.record.metadata, today)).closed]
+                closed = [self._match(s, e, queries, 1, groups, state) for s, e, state in shut[:CLOSED_LIMIT]]
+                ranked = [(s, e) for s, e in ranked if not availability(e.record.metadata, today).closed]
             picked[doc_type] = [
-                self._match(s, e, queries, evidence=2 if doc_type != DocType.AKTEUR else 1, groups=groups) for s, e in ranked
+                self._match(s, e, queries, evidence=2 if doc_type != DocType.AKTEUR else 1, groups=groups)
+                for s, e in ranked[:limit]
             ]
         notices: list[str] = []
-        if today is not None:
-            for m in picked[DocType.FOERDERPROGRAMM]:
-                notices.extend(
-                    document_notices(scores[m.doc_id].record, number=None, today=today, stale_after_months=stale_after_months)
+        for m in picked[DocType.FOERDERPROGRAMM]:
+            notices.extend(
+                document_notices(
+                    scores[m.doc_id].record, number=None, today=today, stale_after_months=stale_after_months,
+                    soon_days=soon_days,
                 )
+            )
         check = ProjectCheck(
             description=description.strip(),
             region=region,
@@ -176,12 +189,19 @@ class ProjectChecker:
             strategies=picked[DocType.STRATEGIE],
             contacts=picked[DocType.AKTEUR],
             notices=notices,
+            closed_programmes=closed,
         )
         check.summary = summary_text(check)
         return check
 
     def _match(
-        self, score: float, entry: _DocScores, queries: list[str], evidence: int, groups: frozenset[str]
+        self,
+        score: float,
+        entry: _DocScores,
+        queries: list[str],
+        evidence: int,
+        groups: frozenset[str],
+        closed: Availability | None = None,
     ) -> Match:
         record = entry.record
         # The description sentences this document matched best (the whole text when there is only one).
@@ -218,6 +238,9 @@ class ProjectChecker:
             foerderart=meta.foerderart,
             frist=meta.frist,
             eligibility_note=eligibility_note(record.metadata, groups),
+            status=meta.status,
+            gueltig_bis=meta.gueltig_bis,
+            availability_note=f"Keine Anträge möglich: laut Wissensbestand {closed.reason}." if closed else None,
         )
 
 
@@ -229,12 +252,17 @@ def summary_text(check: ProjectCheck) -> str:
         for i, m in enumerate(check.programmes, 1):
             extra = f" ({m.foerderart})" if m.foerderart else ""
             lines.append(f"{i}. {m.title}{extra}")
+            lines.append(f"   Quelle:{_provenance(m)}")
             for ev in m.evidence[:1]:
                 lines.append(f"   Warum: „{ev.document_sentence}“")
             if m.eligibility_note:
                 lines.append(f"   Achtung: {m.eligibility_note}")
     else:
-        lines.append("Zu dieser Beschreibung passt kein Förderprogramm im Wissensbestand.")
+        lines.append("Zu dieser Beschreibung passt kein offenes Förderprogramm im Wissensbestand.")
+    if check.closed_programmes:
+        lines.append("Passend, aber derzeit keine Anträge möglich:")
+        for m in check.closed_programmes:
+            lines.append(f"- {m.title} – {m.availability_note}{_provenance(m)}")
     if check.strategies:
         lines.append("Passt zu diesen Strategien und Zukunftsfeldern:")
         for m in check.strategies:
@@ -250,3 +278,9 @@ def summary_text(check: ProjectCheck) -> str:
         "bitte die Bedingungen beim Fördergeber prüfen."
     )
     return "\n".join(lines)
+
+
+def _provenance(m: Match) -> str:
+    """" Stand 03.12.2026, https://…" — where a listed programme's facts come from and how old they are."""
+    stand = f"Stand {german_date(m.stand)}" if m.stand else "ohne Stand"
+    return f" {stand}, {m.source_url or m.source_path}"

@@ -48,13 +48,16 @@ class DocumentMetadata(BaseModel):
     quelle_stand: dt.date | None = Field(None, description="Version date of the guideline or law the facts come from.")
     status: ProgrammeStatus | None = Field(None, description="offen, geschlossen (no applications now) or ausgelaufen.")
     gueltig_bis: dt.date | None = Field(None, description="When the application window or the guideline ends.")
+    # Sources fetched by URL (``revierlotse fetch``): when, and a hash of the extracted text for ``recheck``.
+    abgerufen_am: dt.datetime | None = Field(None, description="When the official page or PDF was downloaded.")
+    inhalt_hash: str | None = Field(None, description="sha256 of the text extracted from the download.")
 
     @field_validator("region", "land", "programm", "zielgruppe", "tags", mode="before")
     @classmethod
     def _listify(cls, value: object) -> list[str]:
         return _as_list(value)
 
-    @field_validator("foerdergeber", "foerderart", "frist", "source_url", "title", mode="before")
+    @field_validator("foerdergeber", "foerderart", "frist", "source_url", "title", "inhalt_hash", mode="before")
     @classmethod
     def _stringify(cls, value: object) -> str | None:
         if value is None:

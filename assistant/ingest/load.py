@@ -7,6 +7,7 @@ bytes into sections.  The hash covers the file *and* its sidecar so editing
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -99,8 +100,11 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_document(path: Path, *, max_bytes: int) -> Document:
-    """Load one file; raises a :class:`~assistant.errors.DocumentError` subclass with a German message."""
+def load_document(path: Path, *, max_bytes: int, today: dt.date | None = None) -> Document:
+    """Load one file; raises a :class:`~assistant.errors.DocumentError` subclass with a German message.
+
+    ``today`` judges dates in the front matter (a ``stand`` in the future …); default: the system date.
+    """
     path = Path(path)
     _check_file(path, max_bytes)
     file_type, loader = _LOADERS[path.suffix.lower()]
@@ -118,6 +122,7 @@ def load_document(path: Path, *, max_bytes: int) -> Document:
         title_hint_origin=extracted.title_hint_origin,
         fallback_title=prettify_stem(path.stem),
         no_metadata_note=no_meta_note,
+        today=today,
     )
     sections = [s for s in extracted.sections if s.text.strip()]
     if not sections:

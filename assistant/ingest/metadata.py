@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from assistant.domain.doctypes import allowed_types
 from assistant.domain.documents import DocumentMetadata
+from assistant.domain.provenance import provenance_warnings
 from assistant.errors import MetadataError
 
 MAX_METADATA_BYTES = 64 * 1024
@@ -156,7 +157,7 @@ def read_sidecar(path: Path) -> tuple[FrontMatter | None, bytes]:
     return FrontMatter(parse_yaml_block(text, source=f"„{side.name}“"), f"„{side.name}“"), raw
 
 
-DATE_FIELDS = ("stand", "quelle_stand", "gueltig_bis")
+DATE_FIELDS = ("stand", "quelle_stand", "gueltig_bis")  # abgerufen_am is a date-time, parsed by the model
 
 
 def _prepare(data: dict[str, Any]) -> dict[str, Any]:
@@ -208,13 +209,15 @@ def resolve_metadata(
     title_hint_origin: str,
     fallback_title: str,
     no_metadata_note: str,
+    today: dt.date | None = None,
 ) -> ResolvedMetadata:
     """Merge metadata sources (later ones win), validate, and fill defaults with warnings.
 
     ``title_hint`` is what the format offers (first heading, PDF title …) and
     ``title_hint_origin`` says where it came from, e.g. "der ersten Überschrift".
     ``no_metadata_note`` opens the warnings when there was no metadata at all,
-    e.g. "Kein YAML-Kopf".
+    e.g. "Kein YAML-Kopf".  Provenance problems (start-page link, no ``stand`` …) are
+    warnings too, judged on ``today`` (default: the system date).
     """
     merged: dict[str, Any] = {}
     for src in sources:
@@ -256,4 +259,5 @@ def resolve_metadata(
     unknown = sorted(k for k in merged if k not in known)
     if unknown:
         warnings.append(f"Unbekannte Felder in {where} übernommen (Tippfehler?): {', '.join(unknown)}")
+    warnings.extend(provenance_warnings(metadata, today or dt.date.today()))
     return ResolvedMetadata(metadata=metadata, doc_id=doc_id, warnings=warnings)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -15,6 +16,10 @@ from assistant.domain.documents import Chunk
 from assistant.storage.records import DocumentRecord
 
 Mode = Literal["hybrid", "dense", "lexical"]
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 @dataclass
@@ -50,6 +55,9 @@ class DocumentHit:
             "type": d.doc_type,
             "source_url": d.metadata.source_url,
             "stand": d.metadata.stand.isoformat() if d.metadata.stand else None,
+            "quelle_stand": _iso(d.metadata.quelle_stand),
+            "status": d.metadata.status,
+            "gueltig_bis": _iso(d.metadata.gueltig_bis),
             "heading_path": list(best.chunk.heading_path),
             "page": best.chunk.page,
             "printed_page": best.chunk.printed_page,

@@ -32,6 +32,17 @@ class UsageStats:
     recent_comments: list[str]
 
 
+@dataclass
+class ReviewQuestion:
+    """A question (case and spacing folded) that was declined or whose answer was marked unhelpful."""
+
+    question: str
+    declined: int
+    not_helpful: int
+    last_asked: str
+    comments: list[str]
+
+
 FLUSH_AFTER_S = 0.5  # logged queries are written in one transaction at most this long after the first
 
 
@@ -135,6 +146,33 @@ class UsageLog:
             feedback_not_helpful=int(not_helpful),
             recent_comments=comments,
         )
+
+    def questions_for_review(self, days: int = 90, limit: int = 200) -> list[ReviewQuestion]:
+        """Questions of the last ``days`` that got no answer or a "not helpful", most frequent first."""
+        self.flush()
+        since = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat(timespec="seconds")
+        with self._lock:
+            declined = self._db.execute(
+                "SELECT lower(trim(query)), MAX(query), COUNT(*), MAX(ts) FROM queries"
+                " WHERE ts >= ? AND kind = 'ask' AND abstained = 1 GROUP BY 1",
+                (since,),
+            ).fetchall()
+            unhelpful = self._db.execute(
+                "SELECT lower(trim(q.query)), MAX(q.query), COUNT(DISTINCT f.rowid), MAX(f.ts),"
+                " group_concat(f.comment, char(30)) FROM feedback f JOIN queries q ON q.answer_id = f.answer_id"
+                " WHERE f.ts >= ? AND f.helpful = 0 GROUP BY 1",
+                (since,),
+            ).fetchall()
+        merged: dict[str, ReviewQuestion] = {}
+        for key, text, n, last in declined:
+            merged[key] = ReviewQuestion(text.strip(), n, 0, last, [])
+        for key, text, n, last, comments in unhelpful:
+            entry = merged.setdefault(key, ReviewQuestion(text.strip(), 0, 0, last, []))
+            entry.not_helpful = n
+            entry.last_asked = max(entry.last_asked, last)
+            entry.comments = [c for c in dict.fromkeys((comments or "").split("\x1e")) if c]
+        ranked = sorted(merged.values(), key=lambda q: (-(q.declined + q.not_helpful), q.question.casefold()))
+        return ranked[:limit]
 
     def close(self) -> None:
         self.flush()

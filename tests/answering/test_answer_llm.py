@@ -149,7 +149,8 @@ def test_streaming_delivers_pieces_then_the_checked_answer(llm_assistant, fake_l
     assert pieces == STREAM_PIECES
     assert fake_llm.requests[-1]["body"]["stream"] is True
     assert answer.generator == "llm"
-    assert answer.text == "".join(STREAM_PIECES)
+    assert answer.body == "".join(STREAM_PIECES)  # the generated text, then the closing line
+    assert answer.binding_note and answer.text.endswith(answer.binding_note)
     items = list(llm_assistant("stream").ask_stream(QUESTION))
     assert items[:-1] == STREAM_PIECES and isinstance(items[-1], Answer)
 

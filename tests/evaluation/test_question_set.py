@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.evaluation.questions import load_questions
-from assistant.ingest.files import iter_source_files
 from assistant.ingest.load import load_document
+from tests.conftest import shipped_corpus_files
 
 REPO = Path(__file__).resolve().parents[2]
 KINDS = {"keyword", "paraphrase", "english", "misspelled", "project", "unanswerable", "offtopic"}
@@ -18,7 +18,7 @@ UNANSWERABLE = {"unanswerable", "offtopic"}  # details the corpus lacks / questi
 
 @pytest.fixture(scope="module")
 def corpus_texts() -> dict[str, str]:
-    docs = [load_document(p, max_bytes=10**7) for p in iter_source_files([REPO / "corpus"])]
+    docs = [load_document(p, max_bytes=10**7) for p in shipped_corpus_files()]
     return {d.doc_id: d.text for d in docs}
 
 
@@ -51,7 +51,7 @@ def test_relevant_ids_exist_and_hints_are_verbatim(corpus_texts: dict[str, str],
 
 
 def test_shipped_corpus_shape(corpus_texts: dict[str, str]) -> None:
-    docs = [load_document(p, max_bytes=10**7) for p in iter_source_files([REPO / "corpus"])]
+    docs = [load_document(p, max_bytes=10**7) for p in shipped_corpus_files()]
     types = Counter(d.metadata.type for d in docs)
     assert len(docs) >= 70
     assert types["strategie"] >= 12 and types["foerderprogramm"] >= 25 and types["projekt"] >= 12

@@ -66,7 +66,8 @@ def test_title_from_file_name_when_no_heading(write) -> None:
 
 
 def test_front_matter_without_title(write) -> None:
-    doc = load_document(write("a.md", "---\ntype: projekt\n---\n# Projekt Seenland\nText.\n"), max_bytes=MAX_BYTES)
+    head = "type: projekt\nsource_url: https://example.org/projekte/seenland\nstand: 2026-01-15\n"
+    doc = load_document(write("a.md", f"---\n{head}---\n# Projekt Seenland\nText.\n"), max_bytes=MAX_BYTES)
     assert doc.title == "Projekt Seenland"
     assert doc.metadata.type == "projekt"
     assert doc.warnings == ["Kein Titel in YAML-Kopf: Titel aus der ersten Überschrift übernommen"]
@@ -132,7 +133,8 @@ def test_sidecar_for_text_and_hash(write) -> None:
     assert without.title == "Förderaufruf für Vereine. Frist ist der 30. Juni."
     assert any("aufruf.meta.yaml" in w for w in without.warnings)
 
-    write("aufruf.meta.yaml", "id: aufruf-2024\ntitle: Aufruf 2024\ntype: veranstaltung\nland: [Brandenburg]\n")
+    write("aufruf.meta.yaml", "id: aufruf-2024\ntitle: Aufruf 2024\ntype: veranstaltung\nland: [Brandenburg]\n"
+          "source_url: https://example.org/aufrufe/2024\nstand: 2026-01-15\n")
     with_meta = load_document(path, max_bytes=MAX_BYTES)
     assert (with_meta.doc_id, with_meta.title) == ("aufruf-2024", "Aufruf 2024")
     assert with_meta.metadata.land == ["Brandenburg"]

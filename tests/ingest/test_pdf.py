@@ -72,7 +72,8 @@ def test_pdf_chunks_carry_pages(report_pdf) -> None:
 
 
 def test_pdf_with_sidecar(report_pdf, write) -> None:
-    meta = "title: Richtlinie Revier\ntype: foerderprogramm\nland: Sachsen-Anhalt\n"
+    meta = ("title: Richtlinie Revier\ntype: foerderprogramm\nland: Sachsen-Anhalt\nstatus: offen\n"
+            "source_url: https://example.org/richtlinien/revier.pdf\nstand: 2026-01-15\n")
     write("Förderrichtlinie Revier.meta.yaml", meta)
     doc = load_document(report_pdf, max_bytes=MAX_BYTES)
     assert (doc.title, doc.metadata.type) == ("Richtlinie Revier", "foerderprogramm")

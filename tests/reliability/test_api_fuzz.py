@@ -25,7 +25,10 @@ from assistant.service import Assistant
 from tests.conftest import SMALL_CORPUS, settings_for, write_tree
 
 TOKEN = "fuzz-admin-token"
-OPERATIONS = 13  # operations in the schema (checked below, so this cannot drift silently)
+OPERATIONS = 17  # operations in the schema (checked below, so this cannot drift silently)
+# Fuzzed source URLs must never leave the machine: only this (unresolvable, never generated) host is allowed,
+# so POST /api/sources refuses every generated URL with 422 before any connection is made.
+FETCH_ONLY_FROM = ["quellen.fuzz.invalid"]
 LONG = "REVIERLOTSE_FUZZ_EXAMPLES" in os.environ
 TOTAL_CALLS = int(os.environ.get("REVIERLOTSE_FUZZ_EXAMPLES", "150"))
 PER_OPERATION = max(1, -(-TOTAL_CALLS // OPERATIONS))
@@ -35,7 +38,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory, embedder, embedding_cache):
     root = tmp_path_factory.mktemp("fuzz")
-    cfg = settings_for(root, embedding_cache, admin_token=TOKEN, rate_limit_per_minute=0, max_upload_mb=1)
+    cfg = settings_for(root, embedding_cache, admin_token=TOKEN, rate_limit_per_minute=0, max_upload_mb=1,
+                       fetch_allowed_hosts=FETCH_ONLY_FROM)
     write_tree(cfg.corpus_dir, SMALL_CORPUS)
     assistant = Assistant(cfg, embedder)
     assistant.index([cfg.corpus_dir])

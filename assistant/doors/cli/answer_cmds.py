@@ -9,7 +9,14 @@ from typing import Annotated, Optional
 import typer
 
 from assistant.answering.models import Answer, ProjectCheck
-from assistant.doors.cli.app import EXIT_ERROR, app, assistant_for_command, err, out
+from assistant.doors.cli.app import (
+    EXIT_ERROR,
+    app,
+    assistant_for_command,
+    err,
+    out,
+    provenance,
+)
 from assistant.search.filters import Filters
 
 
@@ -25,6 +32,7 @@ def answer_payload(answer: Answer) -> dict:
         "generator": answer.generator,
         "fallback_reason": answer.fallback_reason,
         "notices": answer.notices,
+        "binding_note": answer.binding_note,
         "sources": [
             {
                 "number": s.number,
@@ -37,6 +45,9 @@ def answer_payload(answer: Answer) -> dict:
                 "printed_page": s.printed_page,
                 "source_url": s.source_url,
                 "stand": s.stand.isoformat() if s.stand else None,
+                "quelle_stand": s.quelle_stand.isoformat() if s.quelle_stand else None,
+                "status": s.status,
+                "gueltig_bis": s.gueltig_bis.isoformat() if s.gueltig_bis else None,
             }
             for s in answer.sources
         ],
@@ -47,16 +58,19 @@ def answer_payload(answer: Answer) -> dict:
 
 
 def _print_answer(answer: Answer) -> None:
-    out.print(answer.text, highlight=False, markup=False)
+    out.print(answer.body, highlight=False, markup=False)
+    for notice in answer.notices:
+        out.print(f"\n{notice}", style="yellow", highlight=False, markup=False)
     if answer.sources:
         out.print("\n[bold]Quellen[/]")
         for s in answer.sources:
             where = f" › {s.heading}" if s.heading else ""
             if s.page:
                 where += f", S. {s.printed_page or s.page}"
-            stand = f", Stand {s.stand.strftime('%d.%m.%Y')}" if s.stand else ""
-            link = s.source_url or s.source_path
-            out.print(f"[{s.number}] {s.title}{where}{stand} – {link}", highlight=False, markup=False)
+            line = f"[{s.number}] {s.title}{where}, {provenance(s.stand, s.status, s.source_url or s.source_path)}"
+            out.print(line, highlight=False, markup=False)
+    if answer.binding_note:  # the closing line
+        out.print(f"\n{answer.binding_note}", style="bold", highlight=False, markup=False)
     out.print(
         f"\n[dim]Sicherheit {answer.confidence:.2f} · {answer.generator}"
         + (f" · {answer.fallback_reason}" if answer.fallback_reason else "")

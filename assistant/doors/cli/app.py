@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,15 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR = 0, 1, 2
+
+
+def provenance(stand: dt.date | None, status: str | None, link: str) -> str:
+    """"Stand 03.12.2026 – https://…" (plus "geschlossen – keine Anträge möglich"): every source shows where
+    its facts come from and how old they are."""
+    parts = [f"Stand {stand.strftime('%d.%m.%Y')}" if stand else "Stand unbekannt"]
+    if status in ("geschlossen", "ausgelaufen"):
+        parts.append(f"{status} – keine Anträge möglich")
+    return ", ".join(parts) + f" – {link}"
 
 
 def fail(exc: RevierlotseError) -> typer.Exit:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,6 +27,7 @@ from assistant.doors.cli.app import (
     fail,
     make_assistant,
     out,
+    provenance,
 )
 from assistant.errors import RevierlotseError
 from assistant.ingest.indexer import IndexReport
@@ -199,9 +201,9 @@ def search(
                 where += f" S. {p.chunk.page}" + (f" (gedruckt {p.chunk.printed_page})" if p.chunk.printed_page else "")
             text = " ".join(p.chunk.text.split())
             out.print(f"   [cyan]{where}[/] {text[:300]}{'…' if len(text) > 300 else ''}", highlight=False)
-        source = d.metadata.source_url or d.source_path
-        stand = f", Stand {d.metadata.stand.isoformat()}" if d.metadata.stand else ""
-        out.print(f"   [dim]Quelle: {source}{stand}[/]", highlight=False)
+        meta = d.metadata
+        source = escape(provenance(meta.stand, meta.status, meta.source_url or d.source_path))
+        out.print(f"   [dim]Quelle: {source}[/]", highlight=False)
     out.print(f"[dim]Konfidenz {result.confidence:.2f} – {result.total_documents} Dokumente gefunden[/]")
 
 

@@ -25,7 +25,7 @@ from assistant.doors.http import schemas as s
 from assistant.doors.http.deps import AppState
 from assistant.doors.http.handlers import install_handlers
 from assistant.doors.http.jobs import JobRunner
-from assistant.doors.http.routes import admin, reading, status
+from assistant.doors.http.routes import admin, editing, reading, status
 from assistant.doors.http.security import RateLimitMiddleware, SecurityHeadersMiddleware
 from assistant.errors import RevierlotseError
 from assistant.service import Assistant
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         )
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     app.add_middleware(SecurityHeadersMiddleware)
-    for router in (status.router, reading.router, admin.router):
+    for router in (status.router, reading.router, admin.router, editing.router):
         app.include_router(router)
     _mount_pages(app)
     return app

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.doors.http.schemas_editing import ProvenanceOut
 from assistant.ingest.indexer import FileOutcome, IndexReport
 from assistant.search.filters import Filters
 from assistant.storage.records import ChunkRecord, DocumentRecord
@@ -85,13 +86,11 @@ class PassageOut(BaseModel):
     text: str
 
 
-class HitOut(BaseModel):
+class HitOut(ProvenanceOut):
     doc_id: str
     source_path: str
     title: str
     type: str
-    source_url: str | None
-    stand: str | None
     heading_path: list[str]
     page: int | None
     printed_page: str | None
@@ -139,14 +138,12 @@ class ProjectCheckIn(BaseModel):
 # API and the other doors can never drift apart.
 
 
-class SourceOut(BaseModel):
+class SourceOut(ProvenanceOut):
     number: int
     doc_id: str
     title: str
     doc_type: str
     source_path: str
-    source_url: str | None
-    stand: dt.date | None
     heading: str
     page: int | None
     printed_page: str | None
@@ -182,6 +179,7 @@ class AnswerOut(BaseModel):
     )
     conversation_id: str | None = None
     follow_up: bool = False
+    binding_note: str | None = Field(None, description="Last line of text if amounts, deadlines, eligibility are stated.")
 
 
 class EvidenceOut(BaseModel):
@@ -191,14 +189,12 @@ class EvidenceOut(BaseModel):
     score: float
 
 
-class MatchOut(BaseModel):
+class MatchOut(ProvenanceOut):
     doc_id: str
     title: str
     doc_type: str
     score: float
-    source_url: str | None
     source_path: str
-    stand: dt.date | None
     region: list[str]
     land: list[str]
     evidence: list[EvidenceOut]
@@ -207,6 +203,7 @@ class MatchOut(BaseModel):
     eligibility_note: str | None = Field(
         None, description="Set when the programme's target groups admit none of the sponsor types the description names."
     )
+    availability_note: str | None = Field(None, description="Why no applications are possible (closed_programmes).")
 
 
 class ProjectCheckOut(BaseModel):
@@ -217,6 +214,7 @@ class ProjectCheckOut(BaseModel):
     contacts: list[MatchOut]
     notices: list[str] = Field(default_factory=list)
     summary: str = Field("", description="German summary text (what the chat doors show).")
+    closed_programmes: list[MatchOut] = Field(default_factory=list, description="Fitting, but no applications now.")
 
 
 class FeedbackIn(BaseModel):
@@ -234,14 +232,12 @@ class FeedbackOut(BaseModel):
 # --- documents ----------------------------------------------------------------
 
 
-class DocumentOut(BaseModel):
+class DocumentOut(ProvenanceOut):
     doc_id: str
     title: str
     type: str
     file_type: str
     source_path: str
-    source_url: str | None
-    stand: dt.date | None
     region: list[str]
     land: list[str]
     programm: list[str]
@@ -258,8 +254,7 @@ class DocumentOut(BaseModel):
             type=record.doc_type,
             file_type=record.file_type,
             source_path=record.source_path,
-            source_url=m.source_url,
-            stand=m.stand,
+            **ProvenanceOut.of(m),
             region=m.region,
             land=m.land,
             programm=m.programm,

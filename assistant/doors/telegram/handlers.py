@@ -222,6 +222,7 @@ class RevierlotseBot:
                 source_url=hit.document.metadata.source_url,
                 stand=hit.document.metadata.stand,
                 snippet=hit.passages[0].chunk.text if hit.passages else "",
+                status=hit.document.metadata.status,
             )
             for hit in result.hits
         ]

@@ -14,6 +14,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from assistant.answering.models import Answer, Match, ProjectCheck, Source
 
@@ -66,20 +67,42 @@ def shorten(text: str, limit: int) -> str:
 # --- answers -----------------------------------------------------------------
 
 
+# --- provenance: every source shows its Stand and where it comes from ---------------------
+
+
+def stand_text(stand: dt.date | None) -> str:
+    return f"Stand {german_date(stand)}" if stand else "Stand unbekannt"
+
+
+def host_link(url: str | None) -> str:
+    """The source's web address as a link labelled with its host ("bafa.de"), so the origin is visible."""
+    if url and re.match(r"^https?://", url.strip(), re.IGNORECASE):
+        host = (urlsplit(url.strip()).hostname or url).removeprefix("www.")
+        return link(host, url)
+    return "ohne Quellenlink"
+
+
+def status_text(status: str | None) -> str | None:
+    """The front matter's programme status when it rules out applications (shown beside the source)."""
+    return f"{status} – keine Anträge möglich" if status in ("geschlossen", "ausgelaufen") else None
+
+
 def _source_line(source: Source) -> str:
-    parts = [f"[{source.number}] {link(source.title, source.source_url)}"]
+    parts = [f"[{source.number}] {esc(source.title)}"]  # the link follows, labelled with its host
     if source.heading and source.heading.strip() != source.title.strip():
         parts.append(esc(source.heading))
     if source.printed_page or source.page:
         parts.append(f"S. {esc(source.printed_page or source.page)}")
-    if source.stand:
-        parts.append(f"Stand {german_date(source.stand)}")
+    parts.append(stand_text(source.stand))
+    if status := status_text(source.status):
+        parts.append(esc(status))
+    parts.append(host_link(source.source_url))
     return " · ".join(parts)
 
 
 def render_answer(answer: Answer) -> str:
-    """The answer message: text with [n] citations, notices, a short source list, contacts."""
-    blocks = [esc(answer.text.strip())]
+    """The answer message: text with [n] citations, notices, sources, contacts, and the binding line last."""
+    blocks = [esc(answer.body.strip())]
     if answer.notices:
         blocks.append("\n".join(f"⚠️ {esc(n)}" for n in answer.notices))
     if answer.sources:
@@ -90,6 +113,8 @@ def render_answer(answer: Answer) -> str:
             note = f" – {esc(c.note)}" if c.note else ""
             lines.append(f"• {link(c.title, c.source_url)}{note}")
         blocks.append("<b>Ansprechpartner</b>\n" + "\n".join(lines))
+    if answer.binding_note:
+        blocks.append(f"<i>{esc(answer.binding_note)}</i>")
     return "\n\n".join(b for b in blocks if b)
 
 
@@ -106,11 +131,17 @@ def render_sources(answer: Answer | None, passage_chars: int = 600) -> str:
             meta.append(f"Abschnitt: {s.heading}")
         if s.printed_page or s.page:
             meta.append(f"S. {s.printed_page or s.page}")
-        if s.stand:
-            meta.append(f"Stand {german_date(s.stand)}")
+        meta.append(stand_text(s.stand))
+        if s.quelle_stand:
+            meta.append(f"Fassung vom {german_date(s.quelle_stand)}")
+        if status := status_text(s.status):
+            meta.append(status)
         lines = [f"<b>[{s.number}] {esc(s.title)}</b>", esc(" · ".join(meta))]
         if s.source_url and re.match(r"^https?://", s.source_url.strip(), re.IGNORECASE):
-            lines.append(link("Zur Quelle", s.source_url))
+            host = (urlsplit(s.source_url.strip()).hostname or "").removeprefix("www.")
+            lines.append(link(f"Zur Quelle ({host})", s.source_url))
+        else:
+            lines.append("Ohne Quellenlink")
         if s.passage.strip():
             lines.append(f"<blockquote>{esc(shorten(s.passage, passage_chars))}</blockquote>")
         blocks.append("\n".join(lines))
@@ -128,9 +159,8 @@ def _match_block(number: int | None, match: Match) -> str:
         meta.append(match.foerderart)
     if match.frist:
         meta.append(f"Frist: {match.frist}")
-    if match.stand:
-        meta.append(f"Stand {german_date(match.stand)}")
-    lines.append(f"<i>{esc(' · '.join(meta))}</i>")
+    meta.append(stand_text(match.stand))
+    lines.append(f"<i>{esc(' · '.join(meta))}</i> · {host_link(match.source_url)}")
     for evidence in match.evidence[:1]:
         lines.append(f"Warum: „{esc(shorten(evidence.document_sentence, 300))}“")
     if match.eligibility_note:
@@ -148,7 +178,14 @@ def render_project_check(check: ProjectCheck) -> str:
             + "\n\n".join(_match_block(i, m) for i, m in enumerate(check.programmes, 1))
         )
     else:
-        blocks.append("Zu dieser Beschreibung passt kein Förderprogramm im Wissensbestand.")
+        blocks.append("Zu dieser Beschreibung passt kein offenes Förderprogramm im Wissensbestand.")
+    if check.closed_programmes:
+        lines = [
+            f"• {link(m.title, m.source_url)} – {esc(m.availability_note or 'keine Anträge möglich')} · "
+            f"{stand_text(m.stand)}"
+            for m in check.closed_programmes
+        ]
+        blocks.append("<b>Passend, aber derzeit keine Anträge möglich</b>\n" + "\n".join(lines))
     if check.strategies:
         blocks.append(
             "<b>Passt zu diesen Strategien und Zukunftsfeldern</b>\n\n"
@@ -178,6 +215,7 @@ class SearchHitView:
     source_url: str | None
     stand: dt.date | None
     snippet: str
+    status: str | None = None
 
 
 def render_search(query: str, hits: Iterable[SearchHitView], *, page: int, per_page: int, total: int) -> str:
@@ -190,10 +228,13 @@ def render_search(query: str, hits: Iterable[SearchHitView], *, page: int, per_p
     last = first + len(hits) - 1
     blocks = [f"<b>Treffer zu „{esc(query)}“</b> ({first}–{last} von {total})"]
     for number, hit in enumerate(hits, start=first):
-        meta = [type_label(hit.doc_type)]
-        if hit.stand:
-            meta.append(f"Stand {german_date(hit.stand)}")
-        lines = [f"{number}. {link(hit.title, hit.source_url)}", f"<i>{esc(' · '.join(meta))}</i>"]
+        meta = [type_label(hit.doc_type), stand_text(hit.stand)]
+        if status := status_text(hit.status):
+            meta.append(status)
+        lines = [
+            f"{number}. {link(hit.title, hit.source_url)}",
+            f"<i>{esc(' · '.join(meta))}</i> · {host_link(hit.source_url)}",
+        ]
         if hit.snippet.strip():
             lines.append(esc(shorten(hit.snippet, 220)))
         blocks.append("\n".join(lines))

@@ -131,7 +131,7 @@ def test_project_check_rendering():
     warned = render_project_check(dataclasses.replace(check, programmes=[founders]))
     assert "Achtung: Laut Wissensbestand für: Gründer" in warned and "Achtung: Laut" not in text
     empty = render_project_check(ProjectCheck(description="d", region=None, programmes=[], strategies=[], contacts=[]))
-    assert "passt kein Förderprogramm" in empty
+    assert "passt kein offenes Förderprogramm" in empty
 
 
 # --- splitting -------------------------------------------------------------------------------

@@ -200,8 +200,7 @@ function renderResults(data) {
     ? "Keine Treffer. Andere Begriffe oder weniger Filter versuchen."
     : `${n} ${n === 1 ? "Dokument" : "Dokumente"} gefunden${where}`;
   for (const hit of data.hits) {
-    const meta = [TYPE_LABELS[hit.type] || hit.type];
-    if (hit.stand) meta.push("Stand " + formatDate(hit.stand));
+    const meta = TYPE_LABELS[hit.type] || hit.type;
     const url = safeUrl(hit.source_url);
     const passages = hit.passages.map((p) => el("li", { class: "passage" },
       el("span", { class: "where", text: [p.heading_path.join(" › "), p.page ? `S. ${p.page}` : null].filter(Boolean).join(" · ") }),
@@ -209,7 +208,7 @@ function renderResults(data) {
     list.append(el("li", { class: "hit" },
       el("article", { "aria-labelledby": "hit-" + hit.doc_id },
         el("h3", { id: "hit-" + hit.doc_id, text: hit.title }),
-        el("p", { class: "meta", text: meta.join(" · ") }),
+        el("p", { class: "meta" }, meta, " · ", provenanceLine(hit)),
         el("ul", { class: "passages" }, passages),
         el("p", { class: "links" },
           el("button", { type: "button", class: "link", onclick: () => openDocument(hit.doc_id, terms) }, "Dokument anzeigen"),
@@ -254,19 +253,17 @@ function conversationId() {
 
 function renderAnswer(target, answer) {
   const body = el("p", { class: "answer-text" });
-  for (const part of answer.text.split(/(\[\d+\])/)) {
+  for (const part of answerBody(answer).split(/(\[\d+\])/)) {
     const m = part.match(/^\[(\d+)\]$/);
     if (m && answer.sources.some((s) => s.number === Number(m[1]))) {
       body.append(el("a", { href: "#src-" + answer.answer_id + "-" + m[1], class: "cite" }, part));
     } else body.append(part);
   }
   const sources = answer.sources.map((s) => {
-    const url = safeUrl(s.source_url);
-    const where = [s.heading, s.page ? `S. ${s.page}` : null, s.stand ? "Stand " + formatDate(s.stand) : null].filter(Boolean).join(" · ");
+    const where = [s.heading, s.page ? `S. ${s.page}` : null].filter(Boolean).join(" · ");
     return el("li", { id: `src-${answer.answer_id}-${s.number}`, value: String(s.number) },
-      el("strong", { text: s.title }), where ? " – " + where : "", " ",
-      el("button", { type: "button", class: "link", onclick: () => openDocument(s.doc_id) }, "Dokument anzeigen"),
-      url ? el("span", {}, " · ", el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, "Quelle")) : null);
+      el("strong", { text: s.title }), where ? " – " + where : "", " – ", provenanceLine(s), " · ",
+      el("button", { type: "button", class: "link", onclick: () => openDocument(s.doc_id) }, "Dokument anzeigen"));
   });
   const feedbackNote = el("span", { class: "hint", role: "status" });
   const sendFeedback = async (helpful) => {
@@ -287,6 +284,7 @@ function renderAnswer(target, answer) {
           const url = safeUrl(c.source_url);
           return el("li", {}, url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, c.title) : c.title);
         }))) : null,
+      bindingNote(answer),
       el("p", { class: "meta", text: `Sicherheit ${Math.round(answer.confidence * 100)} %` }),
       el("div", { class: "feedback" }, "War das hilfreich? ",
         el("button", { type: "button", class: "secondary", onclick: () => sendFeedback(true) }, "Ja"), " ",
@@ -310,13 +308,11 @@ async function ask(event) {
 function renderMatches(title, matches) {
   if (!matches.length) return null;
   return el("div", { class: "matches" }, el("h3", { text: title }), el("ul", {}, matches.map((m) => {
-    const url = safeUrl(m.source_url);
-    const facts = [m.foerderart, m.frist ? "Frist: " + m.frist : null, m.stand ? "Stand " + formatDate(m.stand) : null,
-      m.land.join(", ")].filter(Boolean).join(" · ");
+    const facts = [m.foerderart, m.frist ? "Frist: " + m.frist : null, m.land.join(", ")].filter(Boolean).join(" · ");
     return el("li", {},
       el("strong", { text: m.title }), facts ? el("span", { class: "meta", text: " – " + facts }) : null, " ",
       el("button", { type: "button", class: "link", onclick: () => openDocument(m.doc_id) }, "Dokument anzeigen"),
-      url ? el("span", {}, " · ", el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, "Quelle")) : null,
+      el("br"), provenanceLine(m),
       m.evidence.length ? el("ul", { class: "evidence" }, m.evidence.slice(0, 2).map((e) =>
         el("li", {}, el("q", { text: e.document_sentence }), e.heading ? el("span", { class: "where", text: " (" + e.heading + ")" }) : null))) : null,
       m.eligibility_note ? el("p", { class: "notice", text: "Achtung: " + m.eligibility_note }) : null);
@@ -327,9 +323,10 @@ function renderProjectCheck(target, check) {
   target.replaceChildren(el("div", { class: "card" },
     check.notices.length ? el("ul", { class: "notices", "aria-label": "Hinweise" }, check.notices.map((n) => el("li", { text: n }))) : null,
     renderMatches("Passende Förderprogramme", check.programmes),
+    renderClosedProgrammes(check.closed_programmes),
     renderMatches("Passende Strategiefelder", check.strategies),
     renderMatches("Ansprechpartner", check.contacts),
-    !check.programmes.length && !check.strategies.length
+    !check.programmes.length && !(check.closed_programmes || []).length && !check.strategies.length
       ? el("p", { text: "Im Wissensbestand passt nichts deutlich zu dieser Beschreibung." }) : null,
     check.summary ? el("details", { class: "copy" }, el("summary", { text: "Als Text (zum Kopieren)" }),
       el("pre", { text: check.summary })) : null));
@@ -388,7 +385,7 @@ async function loadDocuments() {
       el("td", {}, el("button", { type: "button", class: "link", onclick: () => openDocument(d.doc_id) }, d.title)),
       el("td", { text: TYPE_LABELS[d.type] || d.type }),
       el("td", { text: d.land.join(", ") }),
-      el("td", { text: formatDate(d.stand) || "–" }),
+      el("td", {}, formatDate(d.stand) || "–", statusNode(d) ? el("br") : null, statusNode(d)),
       el("td", { class: "num", text: String(d.chunk_count) }),
       el("td", {}, token() ? el("button", { type: "button", class: "danger",
         "aria-label": `„${d.title}“ entfernen`, onclick: () => removeDocument(d) }, "Entfernen") : null)));
