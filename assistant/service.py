@@ -27,7 +27,6 @@ from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.embedding.query_cache import QueryCache
 from assistant.errors import DocumentNotFound, UploadFailed
 from assistant.ingest.indexer import (
-    FileOutcome,
     IndexReport,
     Progress,
     StageHook,
@@ -44,7 +43,14 @@ from assistant.ingest.sources import (
     list_sources,
     recheck_and_apply,
 )
-from assistant.ingest.uploads import IncomingFile, is_inside, store_files
+from assistant.ingest.uploads import (
+    DeleteResult,
+    IncomingFile,
+    UploadedFile,
+    UploadResult,
+    is_inside,
+    store_files,
+)
 from assistant.search.filters import Filters, facet_values
 from assistant.search.params import SearchParams, load_params
 from assistant.search.result import Mode, SearchResult
@@ -57,50 +63,10 @@ from assistant.storage.usage_log import UsageLog, UsageStats
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class UploadedFile:
-    """One uploaded file and what indexing made of it (``outcome`` None: not indexed)."""
-
-    name: str
-    original_name: str | None
-    outcome: FileOutcome | None
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome is None or self.outcome.status == "failed"
-
-    @property
-    def reason(self) -> str | None:
-        if self.outcome is None:
-            return "Die Datei wurde nicht indexiert."
-        return self.outcome.reason if self.failed else None
-
-    def to_dict(self) -> dict[str, Any]:
-        if self.failed:
-            return {"file": self.name, "original_name": self.original_name, "status": "failed", "reason": self.reason}
-        assert self.outcome is not None
-        return {
-            "file": self.name,
-            "original_name": self.original_name,
-            "status": self.outcome.status,
-            "doc_id": self.outcome.doc_id,
-            "chunks": self.outcome.chunks,
-            "warnings": self.outcome.warnings,
-        }
 
 
-@dataclass(frozen=True)
-class UploadResult:
-    files: list[UploadedFile]
-    report: IndexReport
 
 
-@dataclass(frozen=True)
-class DeleteResult:
-    doc_id: str
-    generation: str | None
-    file_deleted: bool
-    notice: str | None = None
 
 
 @dataclass

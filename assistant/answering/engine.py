@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.answering.answer_check import covered
+from assistant.answering.answer_confidence import AnswerConfidence
 from assistant.answering.citations import SourceList, cite, make_source, renumber
 from assistant.answering.contacts import contacts_sentence, find_contacts
 from assistant.answering.conversation import (
@@ -38,6 +39,7 @@ from assistant.answering.selection import (
     document_labels,
     labelled_text,
     reading_order,
+    whole_documents,
 )
 from assistant.answering.sentence_model import load_sentence_model
 from assistant.config import Settings
@@ -45,10 +47,9 @@ from assistant.domain.places import locate
 from assistant.domain.regions import Location
 from assistant.embedding.embedders import Embedder
 from assistant.errors import LLMError
-from assistant.search.confidence import confidence
 from assistant.search.filters import Filters
-from assistant.search.params import SearchParams, fitted_data
-from assistant.search.result import DocumentHit, Passage, SearchResult
+from assistant.search.params import SearchParams
+from assistant.search.result import DocumentHit, SearchResult
 from assistant.storage.embedding_cache import StatementVectors
 from assistant.storage.snapshot import Snapshot
 from assistant.storage.usage_log import UsageLog
@@ -126,16 +127,14 @@ class AnswerEngine:
         return self.host.settings
 
     @property
-    def answer_model(self) -> dict[str, float]:
-        """Logistic model of the answer confidence (fitted; falls back to the search's model)."""
-        data = fitted_data(self.settings.fitted_params)
-        return data.get("answer_confidence_model") or self.host.search_params.confidence_model
+    def answer_confidence(self) -> AnswerConfidence:
+        s = self.settings
+        return AnswerConfidence.load(s.fitted_params, self.host.search_params.confidence_model, s.abstain_threshold)
 
     @property
     def abstain_threshold(self) -> float:
         """Confidence below which the answer is "weiß ich nicht" (fitted, or the deployment's setting)."""
-        configured = self.settings.abstain_threshold
-        return configured if configured is not None else float(fitted_data(self.settings.fitted_params).get("abstain_threshold", 0.5))
+        return self.answer_confidence.threshold
 
     @property
     def selector(self) -> SentenceSelector:
@@ -248,21 +247,18 @@ class AnswerEngine:
         return draft.result, self._scored(draft, self.selector, limit)
 
     def _scored(self, draft: _Draft, selector: SentenceSelector, limit: int | None = None) -> list[Candidate]:
-        cands = candidates(self._whole_documents(draft.result.hits), self.settings.answer_max_chars)
+        hits = whole_documents(draft.result.hits, self.host.snapshot, WHOLE_DOCUMENTS)
+        cands = candidates(hits, self.settings.answer_max_chars)
         weights = self.host.snapshot.lexical.term_weights(draft.resolved)
         return selector.score(draft.resolved, cands, qvec=draft.result.query_vector, weights=weights, limit=limit)
-
-    def answer_signals(self, result: SearchResult, ranked: list[Candidate]) -> dict[str, float]:
-        """The search's signals plus how well the best statement matches (what the answer confidence uses)."""
-        best = max((c.features.get("dense_raw", 0.0) for c in ranked), default=0.0)
-        return dict(result.signals) | {"statement_dense": best}
 
     def _extract(self, draft: _Draft) -> None:
         max_chars = self.settings.answer_max_chars
         selector = self.selector
         ranked = self._scored(draft, selector)
-        draft.confidence = confidence(self.answer_model, self.answer_signals(draft.result, ranked))
-        if draft.confidence < self.abstain_threshold:
+        sure = self.answer_confidence
+        draft.confidence = sure.of(draft.result, ranked)
+        if draft.confidence < sure.threshold:
             draft.abstain_reason = "low_confidence"
             self._abstain(draft)
             return
@@ -284,26 +280,6 @@ class AnswerEngine:
         cited = [cite(text, number) for text, number in draft.quoted]
         draft.text = labelled_text(ordered, cited, labels, self.analyzer)
         draft.sources = numbers.sources
-
-    def _whole_documents(self, hits: list[DocumentHit]) -> list[DocumentHit]:
-        """The hits with *all* sections of the best documents as passages (retrieved ones first).
-
-        Why: the fact is often in a section of the right document that retrieval did
-        not return ("Antragsfrist" below "Fördergegenstand"); a document has a handful
-        of sections, so reading all of them is cheap.  The draft's hits stay as they are.
-        """
-        snap = self.host.snapshot
-        out: list[DocumentHit] = []
-        for rank, hit in enumerate(hits):
-            if rank >= WHOLE_DOCUMENTS:
-                out.append(hit)
-                continue
-            have = {p.row for p in hit.passages}
-            extra = [
-                Passage(c.row, c.chunk, 0.0, 0.0, 0.0) for c in snap.document_chunks(hit.document.doc_id) if c.row not in have
-            ]
-            out.append(DocumentHit(hit.document, hit.score, [*hit.passages, *extra]))
-        return out
 
     def _abstain(self, draft: _Draft) -> None:
         draft.abstained = True

@@ -21,6 +21,7 @@ from assistant.answering.sentence_model import SentenceModel
 from assistant.embedding.embedders import Embedder
 from assistant.search.result import DocumentHit, Passage
 from assistant.storage.embedding_cache import StatementVectors
+from assistant.storage.snapshot import Snapshot
 from assistant.text.analyzer import GermanAnalyzer
 from assistant.text.facts import (
     asks_person,
@@ -57,6 +58,26 @@ class Candidate:
     @property
     def embed_text(self) -> str:
         return statement_embed_text(self.hit.document.title, self.passage.chunk.heading_path, self.text)
+
+
+def whole_documents(hits: list[DocumentHit], store: Snapshot, count: int) -> list[DocumentHit]:
+    """The hits with *all* sections of the best ``count`` documents as passages (retrieved ones first).
+
+    Why: the fact is often in a section of the right document that retrieval did not
+    return ("Antragsfrist" below "Fördergegenstand"); a document has a handful of
+    sections, so reading all of them is cheap.  The given hits stay as they are.
+    """
+    out: list[DocumentHit] = []
+    for rank, hit in enumerate(hits):
+        if rank >= count:
+            out.append(hit)
+            continue
+        have = {p.row for p in hit.passages}
+        extra = [
+            Passage(c.row, c.chunk, 0.0, 0.0, 0.0) for c in store.document_chunks(hit.document.doc_id) if c.row not in have
+        ]
+        out.append(DocumentHit(hit.document, hit.score, [*hit.passages, *extra]))
+    return out
 
 
 def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int | None = None) -> list[Candidate]:

@@ -33,6 +33,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predi
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from assistant.answering.answer_confidence import answer_signals
 from assistant.answering.selection import Candidate
 from assistant.answering.sentence_model import (
     FEATURES,
@@ -88,7 +89,7 @@ def collect(assistant: Assistant, set_name: str, questions: list[Question]) -> l
             conversation = f"fit:{uuid.uuid4().hex}"
             assistant.ask(q.context, conversation)
         result, ranked = assistant.answers.scored_statements(q.question, conversation, limit=0)
-        data = QuestionData(set_name, q, result.query, assistant.answers.answer_signals(result, ranked))
+        data = QuestionData(set_name, q, result.query, answer_signals(result, ranked))
         if q.answerable and q.answer_hint:
             data.candidates = ranked
             data.labels = [hint_found(q.answer_hint, c.text) for c in ranked]
