@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answering.sentence_model import SentenceModel
+from assistant.domain import vocabulary
 from assistant.embedding.embedders import Embedder
 from assistant.search.result import DocumentHit, Passage
 from assistant.storage.embedding_cache import StatementVectors
@@ -38,6 +39,7 @@ from assistant.text.statements import (
 )
 
 MAX_DOCUMENTS = 3
+_NON_CONTENT = frozenset(h.casefold() for h in vocabulary.words("sections.yaml", "non_content_headings"))
 MAX_CANDIDATES = 200  # statements scored densely per question (vectors precomputed at index time)
 MAX_LABEL_CHARS = 120  # longer document names are shortened to their head (the longest shipped title has 119)
 REDUNDANT_COS = 0.95  # statement vectors this similar say the same thing
@@ -90,7 +92,10 @@ def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int | Non
         if rank and top > 0 and hit.score < 0.5 * top:
             break
         for passage in hit.passages:
-            for i, text in quotable_statements(passage.chunk.text, max_chars, passage.chunk.heading_path):
+            path = passage.chunk.heading_path
+            if path and path[-1].strip().casefold() in _NON_CONTENT:
+                continue  # "## Quelle": about the document, not about its subject
+            for i, text in quotable_statements(passage.chunk.text, max_chars, path):
                 key = text.casefold()
                 if key not in seen:
                     seen.add(key)
@@ -218,8 +223,13 @@ class SentenceSelector:
         return chosen
 
     def _redundant(self, c: Candidate, chosen: list[Candidate]) -> bool:
+        """Says what a chosen statement says: nearly the same vector or words, and no number,
+        date or § of its own ("Ticketpreis 90 EUR" and "Frühbucherpreis 60 EUR" are two facts)."""
         terms = set(self.analyzer.analyze(c.text))
+        facts = fact_tokens(c.text)
         for other in chosen:
+            if facts - fact_tokens(other.text):
+                continue
             if c.vector is not None and other.vector is not None and float(c.vector @ other.vector) > REDUNDANT_COS:
                 return True
             o_terms = set(self.analyzer.analyze(other.text))

@@ -82,10 +82,17 @@ _COUNT_QUESTION = re.compile(
 )
 _DATE_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["date_question_patterns"]), re.IGNORECASE)
 _COUNT_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_count_question_patterns"]), re.IGNORECASE)
-_AMOUNT_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_amount_question_patterns"]), re.IGNORECASE)
+_AMOUNT_QUESTION_RANKING = re.compile(
+    "|".join(rf"\b{p}" for p in (*_Q["english_amount_question_patterns"], *_Q["ranking_amount_question_patterns"])),
+    re.IGNORECASE,
+)
+_PLACE_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["place_question_patterns"]), re.IGNORECASE)
+_PLACE = re.compile("|".join(_Q["place_patterns"]))
+_FREE = re.compile(rf"\b(?:{_alternatives('free_patterns')})", re.IGNORECASE)
 _DATE_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_date_question_patterns"]), re.IGNORECASE)
 _MONTH_NUMBER = {m: i for i, names in enumerate(_Q["months"], 1) for m in names.split("|")}
 _ACTOR_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["actor_question_patterns"]), re.IGNORECASE)
+_NOT_ACTOR_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["actor_question_exclusions"]), re.IGNORECASE)
 _ACTOR = re.compile("|".join(_Q["actor_patterns"]))
 
 
@@ -125,10 +132,10 @@ def fact_tokens(text: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=_MEMO_SIZE)
 def fact_kinds(text: str) -> frozenset[str]:
-    """Which kinds of facts ``text`` contains: 'amount' (money, percent), 'date' (dates, deadlines),
-    'count' (a number of things), 'actor' (a named organisation)."""
+    """Which kinds of facts ``text`` contains: 'amount' (money, percent, free of charge), 'date'
+    (dates, deadlines), 'count' (a number of things), 'actor' (a named organisation), 'place' (an address)."""
     kinds: set[str] = set()
-    if _PERCENT.search(text) or _AMOUNT.search(text):
+    if _PERCENT.search(text) or _AMOUNT.search(text) or _FREE.search(text):
         kinds.add("amount")
     if _DATE.search(text) or _YEAR.search(text) or _DEADLINE_WORDS.search(text) or _DURATION.search(text):
         kinds.add("date")
@@ -136,6 +143,8 @@ def fact_kinds(text: str) -> frozenset[str]:
         kinds.add("count")
     if _ACTOR.search(text):
         kinds.add("actor")
+    if _PLACE.search(text):
+        kinds.add("place")
     return frozenset(kinds)
 
 
@@ -154,18 +163,21 @@ def wanted_kinds(question: str, ranking: bool = False) -> frozenset[str]:
 
     With ``ranking`` (sentence scoring only, not the answer checks) English question
     words count too ("how much", "when"), and so do questions for an organisation
-    ("Wer bearbeitet …?"), which an answer naming groups of sponsors also answers.
+    ("Wer bearbeitet …?"), which an answer naming groups of sponsors also answers, for a
+    place ("Wo findet … statt?"), and words about paying ("Eintritt zahlen").
     """
     kinds: set[str] = set()
     amount = _AMOUNT_QUESTION.search(_FREE_QUESTION.sub(" ", question))
-    if amount or (ranking and _AMOUNT_QUESTION_EN.search(question)):
+    if amount or (ranking and _AMOUNT_QUESTION_RANKING.search(question)):
         kinds.add("amount")
     if _DATE_QUESTION.search(question) or (ranking and _DATE_QUESTION_EN.search(question)):
         kinds.add("date")
     if _COUNT_QUESTION.search(question) or (ranking and _COUNT_QUESTION_EN.search(question)):
         kinds.add("count")
-    if ranking and _ACTOR_QUESTION.search(question):
+    if ranking and _ACTOR_QUESTION.search(question) and not _NOT_ACTOR_QUESTION.search(question):
         kinds.add("actor")
+    if ranking and _PLACE_QUESTION.search(question):
+        kinds.add("place")
     return frozenset(kinds)
 
 
@@ -193,6 +205,7 @@ _CLAUSE = re.compile(r"(?<=[.!?;,–])\s+")
 _ROLE = _alternatives("person_role_patterns")
 _VERBS = _alternatives("person_question_verbs")
 _PERSON_QUESTION = re.compile(rf"\bwer\s+(?:{_VERBS})\b|\b(?:{_ROLE})\b", re.IGNORECASE)
+_ROLE_WORD = re.compile(rf"\b(?:{_ROLE}|{_VERBS})\b", re.IGNORECASE)
 # A person's name: after a title or form of address ("Prof. Dr. Anna Schmidt", "Frau Müller").
 _PERSON = re.compile(rf"\b(?:{_alternatives('person_titles')})\s*(?:[\w.-]+\s+)?[A-ZÄÖÜ][a-zäöüß]+")
 # "im Landkreis Nordsachsen": a district the question is about.
@@ -205,6 +218,11 @@ def asks_person(question: str) -> bool:
 
 def names_person(text: str) -> bool:
     return bool(_PERSON.search(text))
+
+
+def role_words(question: str) -> list[str]:
+    """The words that say a person is asked for ("Werkstattsprecherin", "leitet")."""
+    return [m.group() for m in _ROLE_WORD.finditer(question)]
 
 
 

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from assistant.answering.citations import CITATION
-from assistant.answering.selection import candidates
+from assistant.answering.selection import candidates, whole_documents
 from assistant.search.filters import Filters
 from assistant.storage.embedding_cache import StatementVectors
 from tests.conftest import CountingEmbedder
@@ -117,7 +117,8 @@ def test_answer_statements_are_embedded_at_index_time(answerer) -> None:
     counting = CountingEmbedder(answerer.embedder)
     vectors = StatementVectors(counting, answerer.settings.embedding_cache_path)
     result = answerer.search("Wie hoch ist die Förderung bei STARK?", k=5)
-    cands = candidates(answerer.answers._whole_documents(result.hits), answerer.settings.answer_max_chars)
+    hits = whole_documents(result.hits, answerer.snapshot, 2)
+    cands = candidates(hits, answerer.settings.answer_max_chars)
     assert len(cands) >= 3
     got = vectors.get([c.embed_text for c in cands])
     assert counting.embedded == []
