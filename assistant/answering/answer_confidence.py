@@ -14,6 +14,7 @@ from assistant.answering.selection import Candidate
 from assistant.search.confidence import confidence
 from assistant.search.params import fitted_data
 from assistant.search.result import SearchResult
+from assistant.text.analyzer import is_english
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -28,13 +29,23 @@ def answer_signals(result: SearchResult, ranked: list[Candidate]) -> dict[str, f
 class AnswerConfidence:
     model: dict[str, float]
     threshold: float
+    off_topic_share: float = 0.0  # a German question with fewer of its non-place words known is off-topic
 
     @classmethod
     def load(cls, fitted: Path | None, fallback_model: dict[str, float], threshold: float | None) -> AnswerConfidence:
         """The fitted answer model (the search's model when none was fitted) and threshold (unless configured)."""
         data = fitted_data(fitted)
         chosen = threshold if threshold is not None else float(data.get("abstain_threshold", DEFAULT_THRESHOLD))
-        return cls(data.get("answer_confidence_model") or fallback_model, chosen)
+        return cls(data.get("answer_confidence_model") or fallback_model, chosen, float(data.get("off_topic_share", 0.0)))
+
+    def off_topic(self, result: SearchResult, words: list[str]) -> bool:
+        """Whether the knowledge base knows (almost) none of the question's words besides place names.
+
+        "Wie wird das Wetter morgen in Leipzig?" matches passages about Leipzig densely, but
+        "Wetter" and "morgen" occur nowhere.  English questions are exempt: their words are not
+        in a German index, yet the multilingual embedder finds their answers.
+        """
+        return not is_english(words) and result.signals.get("topic_known_share", 1.0) < self.off_topic_share
 
     def of(self, result: SearchResult, ranked: list[Candidate]) -> float:
         return confidence(self.model, answer_signals(result, ranked))

@@ -233,6 +233,8 @@ class AnswerEngine:
         draft = _Draft(question.strip(), result.query, follow, conv, result, locate(result.query))
         if not result.hits:
             draft.abstain_reason = "no_results"
+        elif self.answer_confidence.off_topic(result, self.analyzer.words(result.query)):
+            draft.abstain_reason = "off_topic"
         draft.abstained = draft.abstain_reason is not None
         return draft
 
@@ -264,13 +266,13 @@ class AnswerEngine:
             return
         labels = document_labels(draft.question, draft.result.hits, self.analyzer)
         chosen = selector.select(ranked, max_chars, labels=labels)
-        if chosen and not covered(draft.question, chosen):
+        if chosen and not covered(draft.question, chosen, self.analyzer, self.host.snapshot.lexical.known_terms):
             # "Wie hoch …?" answered without an amount: the best statements of the two best documents
             # that have one (the answer check below still demands that they are about the question).
             wanted = wanted_kinds(draft.question)
             with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.doc_rank < WHOLE_DOCUMENTS]
             chosen = selector.select(with_fact, max_chars, labels=labels) if with_fact else []
-        if not chosen or not covered(draft.question, chosen):
+        if not chosen or not covered(draft.question, chosen, self.analyzer, self.host.snapshot.lexical.known_terms):
             draft.abstain_reason = "fact_not_found" if chosen or ranked else "no_statement"
             self._abstain(draft)
             return

@@ -159,6 +159,11 @@ class ContactOut(BaseModel):
     note: str | None = None
 
 
+# no_results; off_topic: outside the knowledge base; low_confidence: nothing matches well enough;
+# fact_not_found: the documents do not state the asked-for fact; no_statement: nothing quotable.
+AbstainReason = Literal["no_results", "off_topic", "low_confidence", "fact_not_found", "no_statement"]
+
+
 class AnswerOut(BaseModel):
     answer_id: str = Field(description="Send it back with POST /api/feedback.")
     question: str
@@ -171,12 +176,7 @@ class AnswerOut(BaseModel):
     contacts: list[ContactOut] = Field(default_factory=list)
     generator: str = "extractive"
     fallback_reason: str | None = None
-    abstain_reason: Literal["no_results", "low_confidence", "fact_not_found", "no_statement"] | None = Field(
-        None,
-        description="Why the answer abstains: no_results, low_confidence (nothing matches well enough; also "
-        "questions outside the knowledge base), fact_not_found (the documents do not state the asked-for fact), "
-        "no_statement (nothing quotable).",
-    )
+    abstain_reason: AbstainReason | None = Field(None, description="Why the answer abstains (see AbstainReason).")
     conversation_id: str | None = None
     follow_up: bool = False
     binding_note: str | None = Field(None, description="Last line of text if amounts, deadlines, eligibility are stated.")
