@@ -6,7 +6,7 @@
   a phone number …), how well a sentence of the best document that *holds* such a fact
   matches the question, relative to the best-matching sentence; 1.0 when no fact is asked.
 
-The coefficients are fitted (``bench/tune_retrieval.py``) and live in ``fitted.json``.
+The coefficients are fitted (``revierlotse fit``) and live in ``fitted.json``.
 """
 
 from __future__ import annotations

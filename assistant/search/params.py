@@ -1,6 +1,6 @@
 """The tuned numbers of search, in one place: defaults from ``fitted.json``, overridable per deployment.
 
-``fitted.json`` is written by ``bench/tune_retrieval.py`` (and read here); it records how
+``fitted.json`` is written by ``revierlotse fit`` (and read here); it records how
 each value was chosen.  ``Settings`` may override the fusion weight and the candidate
 pool (``REVIERLOTSE_DENSE_WEIGHT``, ``REVIERLOTSE_CANDIDATES``).
 """

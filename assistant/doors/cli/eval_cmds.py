@@ -126,10 +126,11 @@ def fit_command(
     for name, scores in fit["search_ndcg_train"].items():
         out.print(f"Suche {name}: {content['params'][name]} (nDCG@10 Training je Wert: {scores})", highlight=False)
     s = fit["sentence_model"]
+    used = "angepasste" if s["kept"] == "fitted" else "von Hand gesetzte"
     out.print(
-        f"Satzmodell: bester Satz enthält den Hinweis {s['top1_cv']} (Kreuzvalidierung), "
-        f"simulierte Antworten {s['simulated_hint_train']} – Marge {content['sentence_model']['margin']}, "
-        f"höchstens {content['sentence_model']['max_sentences']} Sätze"
+        f"Satzmodell: Antworten mit Hinweis – von Hand gesetzte Gewichte {s['simulated_hint_hand']}, "
+        f"angepasste (Kreuzvalidierung) {s['simulated_hint_fitted_cv']}; verwendet: {used} Gewichte, "
+        f"Marge {content['sentence_model']['margin']}, höchstens {content['sentence_model']['max_sentences']} Sätze"
     )
     c = fit["confidence"]
     out.print(f"Konfidenz: AUROC (Kreuzvalidierung) {c['auroc_cv']}, Schwelle {content['abstain_threshold']}")
