@@ -61,11 +61,8 @@ class Settings(BaseSettings):
     fitted_params: Path | None = Field(
         None, description="JSON file of tuned search parameters; unset = the packaged assistant/search/fitted.json."
     )
-    abstain_threshold: float = Field(
-        0.5,
-        ge=0.0,
-        le=1.0,
-        description="Confidence below which we abstain (bench/tune_retrieval.py: keeps all answerable eval questions).",
+    abstain_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Confidence below which answers abstain; unset = the fitted threshold."
     )
     ivf_threshold: int = Field(
         50_000, ge=1000, description="From this many chunks on the vector index is IVF instead of exact."

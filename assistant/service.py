@@ -28,7 +28,6 @@ from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.embedding.query_cache import QueryCache
 from assistant.errors import DocumentNotFound, UploadFailed
 from assistant.ingest.indexer import (
-    FileOutcome,
     IndexReport,
     Progress,
     StageHook,
@@ -38,8 +37,21 @@ from assistant.ingest.indexer import (
 from assistant.ingest.metadata import sidecar_path
 from assistant.ingest.recheck import load_state
 from assistant.ingest.review import ReviewList, document_reviews, group_questions
-from assistant.ingest.sources import FetchResult, RecheckReport, fetch_and_index, list_sources, recheck_and_apply
-from assistant.ingest.uploads import IncomingFile, is_inside, store_files
+from assistant.ingest.sources import (
+    FetchResult,
+    RecheckReport,
+    fetch_and_index,
+    list_sources,
+    recheck_and_apply,
+)
+from assistant.ingest.uploads import (
+    DeleteResult,
+    IncomingFile,
+    UploadedFile,
+    UploadResult,
+    is_inside,
+    store_files,
+)
 from assistant.search.filters import Filters, facet_values
 from assistant.search.listing import Sort
 from assistant.search.params import SearchParams, load_params
@@ -53,50 +65,10 @@ from assistant.storage.usage_log import UsageLog, UsageStats
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class UploadedFile:
-    """One uploaded file and what indexing made of it (``outcome`` None: not indexed)."""
-
-    name: str
-    original_name: str | None
-    outcome: FileOutcome | None
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome is None or self.outcome.status == "failed"
-
-    @property
-    def reason(self) -> str | None:
-        if self.outcome is None:
-            return "Die Datei wurde nicht indexiert."
-        return self.outcome.reason if self.failed else None
-
-    def to_dict(self) -> dict[str, Any]:
-        if self.failed:
-            return {"file": self.name, "original_name": self.original_name, "status": "failed", "reason": self.reason}
-        assert self.outcome is not None
-        return {
-            "file": self.name,
-            "original_name": self.original_name,
-            "status": self.outcome.status,
-            "doc_id": self.outcome.doc_id,
-            "chunks": self.outcome.chunks,
-            "warnings": self.outcome.warnings,
-        }
 
 
-@dataclass(frozen=True)
-class UploadResult:
-    files: list[UploadedFile]
-    report: IndexReport
 
 
-@dataclass(frozen=True)
-class DeleteResult:
-    doc_id: str
-    generation: str | None
-    file_deleted: bool
-    notice: str | None = None
 
 
 @dataclass
@@ -241,6 +213,11 @@ class Assistant:
         logs the question; ``on_delta`` receives LLM text pieces while they stream.
         """
         return self.answers.ask(question, conversation, filters, channel, on_delta)
+
+    def resolve(self, question: str, conversation: str | Conversation | None) -> str:
+        """What ``ask`` would search for ``question`` in this conversation (a follow-up carries its subject)."""
+        follow = self.answers.follow_up(question, conversation)
+        return follow.query if follow else question
 
     def ask_stream(
         self,

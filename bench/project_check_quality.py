@@ -40,10 +40,13 @@ def main() -> None:
             matches = getattr(check, attr)
             if doc_type == "foerderprogramm":
                 listed += len(matches)
-                ineligible += sum(not eligible(assistant.snapshot.documents[m.doc_id], groups) for m in matches)
+                ineligible += sum(not eligible(assistant.snapshot.documents[m.doc_id].metadata, groups) for m in matches)
             if not relevant:
                 continue
             ids = [m.doc_id for m in matches]
+            if doc_type == "foerderprogramm":
+                # Closed programmes are listed apart, after the open ones; finding one there still counts.
+                ids += [m.doc_id for m in check.closed_programmes]
             lists += 1
             found += bool(relevant & set(ids))
             first += bool(ids) and ids[0] in relevant

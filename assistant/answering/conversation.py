@@ -3,8 +3,8 @@
 "Und bis wann kann ich den Antrag stellen?" means nothing to a search engine on
 its own.  We keep the last few turns per conversation (a chat id, an API session
 id), detect follow-ups by their shape — short, a pronoun or "dort"/"dafür", no
-subject of their own — and resolve them by prefixing the previous answer's
-subject (the short title of its top document) before retrieval.
+subject of their own — and resolve them against the previous question: its subject
+is carried over, and a place the follow-up names replaces the previous place.
 
 The store is bounded (count of conversations, LRU), forgets conversations after
 a TTL, and is thread-safe: the API and the bot serve chats concurrently.  Only
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.domain import vocabulary
+from assistant.domain.places import locate, mentions
 from assistant.embedding.embedders import Embedder
 from assistant.search.fusion import fuse, rescale_dense, rescale_lexical
 from assistant.search.params import SearchParams
@@ -36,6 +37,7 @@ MAX_FOLLOW_UP_WORDS = 14
 # Words that point back ("dort", "dafür") and words that ask without naming a subject (data/conversation.yaml).
 _DEICTIC = frozenset(vocabulary.words("conversation.yaml", "deictic"))
 _GENERIC = vocabulary.words("conversation.yaml", "generic")
+_CLOSING_PRONOUNS = frozenset(vocabulary.words("conversation.yaml", "closing_pronouns"))
 
 
 @dataclass
@@ -132,8 +134,23 @@ class ConversationStore:
             self._items.popitem(last=False)
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A follow-up question made searchable: the previous subject carried over, what it replaces replaced."""
+
+    query: str
+    subject_doc_id: str | None  # the previous answer's document, when the subject stays the same
+
+
 class FollowUpResolver:
-    """Detects follow-up questions and rewrites them against the previous turn's subject."""
+    """Detects follow-up questions and carries the previous question's subject into them.
+
+    "Und wie lange läuft das?" after "Wie hoch ist die Förderquote bei STARK?" searches
+    "Wie lange läuft das? STARK": the subject (the words of the previous question that
+    are not question words) is carried, its "Förderquote" is not.  "Und in der Lausitz?"
+    after a question about Leipzig replaces the place: the previous question is asked
+    again with Leipzig taken out and the Lausitz put in.
+    """
 
     def __init__(self, analyzer: GermanAnalyzer | None = None) -> None:
         self.analyzer = analyzer or GermanAnalyzer(split_compounds=False)
@@ -151,27 +168,58 @@ class FollowUpResolver:
         if not words or len(words) > MAX_FOLLOW_UP_WORDS:
             return False
         subject = self.subject_terms(question, places)
-        deictic = any(w in _DEICTIC or fold_umlauts(w) in _DEICTIC for w in words)
-        return not subject or (deictic and len(subject) <= 1)
+        points_back = (
+            any(w in _DEICTIC or fold_umlauts(w) in _DEICTIC for w in words)
+            or words[-1] in _CLOSING_PRONOUNS  # "… läuft das?"
+            or bool(_CONNECTOR.match(question))  # "Und …", "Aber …"
+        )
+        return not subject or (points_back and len(subject) <= 1)
 
-    def resolve(self, question: str, previous: Turn | None, places: set[str] = frozenset()) -> str | None:
-        """The question rewritten with the previous subject, or None when it is not a follow-up."""
+    def resolve(self, question: str, previous: Turn | None) -> FollowUp | None:
+        """The follow-up made searchable, or None when ``question`` stands on its own."""
+        here = locate(question)
+        places = {*here.lands, *here.regions}
         if not self.is_follow_up(question, previous, places):
             return None
         assert previous is not None
-        if previous.subject_titles:
-            subject = previous.subject_titles[0]
-        else:  # the previous answer abstained: carry its question instead
-            subject = previous.resolved_question
-        return f"{subject}: {_strip_connector(question)}"
+        asked = _strip_connector(question)
+        base = previous.resolved_question
+        if here:  # "Und in der Lausitz?": the previous question, asked for the new place
+            return FollowUp(f"{_without_places(base)} {asked}".strip(), None)
+        subject = self.subject_phrase(base)
+        query = f"{asked} {subject}".strip() if subject else f"{base} {asked}"
+        return FollowUp(query, previous.subject_doc_ids[0] if previous.subject_doc_ids else None)
+
+    def subject_phrase(self, question: str) -> str:
+        """The words of ``question`` that name what it is about, in their order and spelling."""
+        kept: list[str] = []
+        for word in _WORD.findall(question):
+            terms = self.analyzer.analyze(word)
+            if terms and not all(t in self._generic for t in terms) and word not in kept:
+                kept.append(word)
+        return " ".join(kept)
 
 
 _CONNECTOR = re.compile(r"^\s*(?:und|aber|oder)\b[\s,]*", re.IGNORECASE)
+_WORD = re.compile(r"[^\W_][\w§.-]*[^\W_]|[^\W_]", re.UNICODE)
+# A place with the preposition and article before it: "in Leipzig", "im Landkreis Görlitz", "für die Lausitz".
+_PLACE_LEAD = re.compile(r"(?:\b(?:in|im|aus|für|bei|um|nach|von|der|dem|den|des|die|das|landkreis|kreis)\s+){0,3}$", re.I)
 
 
 def _strip_connector(question: str) -> str:
     stripped = _CONNECTOR.sub("", question).strip()
     return (stripped[:1].upper() + stripped[1:]) if stripped else question
+
+
+def _without_places(text: str) -> str:
+    """``text`` with every place name (and the preposition before it) taken out."""
+    out, cursor = [], 0
+    for start, end in mentions(text):
+        lead = _PLACE_LEAD.search(text[cursor:start])
+        out.append(text[cursor : cursor + lead.start()] if lead else text[cursor:start])
+        cursor = end
+    out.append(text[cursor:])
+    return " ".join("".join(out).split()).rstrip(" ?.!,")
 
 
 def put_subject_first(

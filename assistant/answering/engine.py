@@ -17,25 +17,31 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.answering.answer_check import covered
+from assistant.answering.answer_confidence import AnswerConfidence
 from assistant.answering.citations import SourceList, cite, make_source, renumber
 from assistant.answering.contacts import contacts_sentence, find_contacts
 from assistant.answering.conversation import (
     Conversation,
     ConversationStore,
+    FollowUp,
     FollowUpResolver,
     Turn,
     put_subject_first,
 )
+from assistant.answering.dates import past_date_notices
 from assistant.answering.freshness import Closing, closing_lines
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
 from assistant.answering.selection import (
+    Candidate,
     SentenceSelector,
     candidates,
     document_labels,
     labelled_text,
     reading_order,
+    whole_documents,
 )
+from assistant.answering.sentence_model import load_sentence_model
 from assistant.config import Settings
 from assistant.domain.places import locate
 from assistant.domain.regions import Location
@@ -43,7 +49,7 @@ from assistant.embedding.embedders import Embedder
 from assistant.errors import LLMError
 from assistant.search.filters import Filters
 from assistant.search.params import SearchParams
-from assistant.search.result import DocumentHit, Passage, SearchResult
+from assistant.search.result import DocumentHit, SearchResult
 from assistant.storage.embedding_cache import StatementVectors
 from assistant.storage.snapshot import Snapshot
 from assistant.storage.usage_log import UsageLog
@@ -58,7 +64,6 @@ log = logging.getLogger(__name__)
 
 SEARCH_DOCUMENTS = 5
 LLM_PASSAGES = 6
-RESELECT_MARGIN = 0.15  # how far below the best statement one with the asked-for fact may score
 WHOLE_DOCUMENTS = 2  # the answer may quote any section of the best documents, not only the retrieved passages
 
 
@@ -91,7 +96,7 @@ class _Draft:
 
     question: str
     resolved: str
-    follow_up: bool
+    follow: FollowUp | None
     conversation: Conversation | None
     result: SearchResult
     location: Location
@@ -101,6 +106,9 @@ class _Draft:
     abstained: bool = False
     generator: str = "extractive"
     fallback_reason: str | None = None
+    abstain_reason: str | None = None
+    confidence: float | None = None  # of the answer (search signals and the best statement)
+    quoted: list[tuple[str, int]] = field(default_factory=list)  # (statement, source number) as quoted
 
 
 class AnswerEngine:
@@ -119,8 +127,19 @@ class AnswerEngine:
         return self.host.settings
 
     @property
+    def answer_confidence(self) -> AnswerConfidence:
+        s = self.settings
+        return AnswerConfidence.load(s.fitted_params, self.host.search_params.confidence_model, s.abstain_threshold)
+
+    @property
+    def abstain_threshold(self) -> float:
+        """Confidence below which the answer is "weiß ich nicht" (fitted, or the deployment's setting)."""
+        return self.answer_confidence.threshold
+
+    @property
     def selector(self) -> SentenceSelector:
-        return SentenceSelector(self.host.embedder, self.statement_vectors, self.analyzer)
+        model = load_sentence_model(self.settings.fitted_params)
+        return SentenceSelector(self.host.embedder, self.statement_vectors, self.analyzer, model)
 
     def close(self) -> None:
         with self._statements_lock:
@@ -190,74 +209,79 @@ class AnswerEngine:
 
     # --- steps ----------------------------------------------------------------------
 
-    def _retrieve(self, question: str, conversation: str | Conversation | None, filters: Filters | None) -> _Draft:
-        conv: Conversation | None
+    def _conversation(self, conversation: str | Conversation | None) -> Conversation | None:
         if isinstance(conversation, Conversation):
-            conv = conversation
-        elif conversation:
-            conv = self.host.conversations.get(conversation)
-        else:
-            conv = None
-        location = locate(question)
+            return conversation
+        return self.host.conversations.get(conversation) if conversation else None
+
+    def follow_up(self, question: str, conversation: str | Conversation | None) -> FollowUp | None:
+        """How ``question`` continues the conversation (None: it stands on its own)."""
+        conv = self._conversation(conversation)
         previous = conv.last if conv else None
-        places = {*location.lands, *location.regions}
-        resolved = self.resolver.resolve(question, previous, places) if previous else None
-        if resolved and len(resolved) > self.settings.max_query_chars:
-            resolved = None
-        result = self.host.search(resolved or question, k=SEARCH_DOCUMENTS, filters=filters)
-        if resolved:
-            location = location | locate(resolved)
-        if resolved and previous and previous.subject_doc_ids and result.hits:
-            put_subject_first(result, self.host.snapshot, self.host.embedder, self.host.search_params, previous.subject_doc_ids[0])
-        draft = _Draft(question.strip(), resolved or result.query, bool(resolved), conv, result, location)
-        draft.abstained = not result.hits or result.confidence < self.settings.abstain_threshold
+        follow = self.resolver.resolve(question, previous) if previous else None
+        if follow is None or len(follow.query) > self.settings.max_query_chars:
+            return None
+        return follow
+
+    def _retrieve(self, question: str, conversation: str | Conversation | None, filters: Filters | None) -> _Draft:
+        conv = self._conversation(conversation)
+        follow = self.follow_up(question, conv)
+        result = self.host.search(follow.query if follow else question, k=SEARCH_DOCUMENTS, filters=filters)
+        if follow and follow.subject_doc_id and result.hits:
+            host = self.host
+            put_subject_first(result, host.snapshot, host.embedder, host.search_params, follow.subject_doc_id)
+        draft = _Draft(question.strip(), result.query, follow, conv, result, locate(result.query))
+        if not result.hits:
+            draft.abstain_reason = "no_results"
+        elif self.answer_confidence.off_topic(result, self.analyzer.words(result.query)):
+            draft.abstain_reason = "off_topic"
+        draft.abstained = draft.abstain_reason is not None
         return draft
+
+    def scored_statements(
+        self, question: str, conversation: str | Conversation | None = None, *, limit: int | None = None
+    ) -> tuple[SearchResult, list[Candidate]]:
+        """The search and the scored answer candidates for ``question`` (``limit=0``: all of them).
+
+        The answer path below uses the same steps; the sentence model is fitted on these.
+        """
+        draft = self._retrieve(question, conversation, None)
+        return draft.result, self._scored(draft, self.selector, limit)
+
+    def _scored(self, draft: _Draft, selector: SentenceSelector, limit: int | None = None) -> list[Candidate]:
+        hits = whole_documents(draft.result.hits, self.host.snapshot, WHOLE_DOCUMENTS)
+        cands = candidates(hits, self.settings.answer_max_chars)
+        weights = self.host.snapshot.lexical.term_weights(draft.resolved)
+        return selector.score(draft.resolved, cands, qvec=draft.result.query_vector, weights=weights, limit=limit)
 
     def _extract(self, draft: _Draft) -> None:
         max_chars = self.settings.answer_max_chars
-        cands = candidates(self._whole_documents(draft.result.hits), max_chars)
         selector = self.selector
-        weights = self.host.snapshot.lexical.term_weights(draft.resolved)
-        ranked = selector.score(draft.resolved, cands, qvec=draft.result.query_vector, weights=weights)
+        ranked = self._scored(draft, selector)
+        sure = self.answer_confidence
+        draft.confidence = sure.of(draft.result, ranked)
+        if draft.confidence < sure.threshold:
+            draft.abstain_reason = "low_confidence"
+            self._abstain(draft)
+            return
         labels = document_labels(draft.question, draft.result.hits, self.analyzer)
         chosen = selector.select(ranked, max_chars, labels=labels)
-        if chosen and not covered(draft.question, chosen, self.analyzer, self._known_terms):
-            # "Wie hoch …?" answered without an amount: try the best statements that have one.
+        if chosen and not covered(draft.question, chosen, self.analyzer, self.host.snapshot.lexical.known_terms):
+            # "Wie hoch …?" answered without an amount: the best statements of the two best documents
+            # that have one (the answer check below still demands that they are about the question).
             wanted = wanted_kinds(draft.question)
-            best = ranked[0].score
-            with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.score >= best - RESELECT_MARGIN]
+            with_fact = [c for c in ranked if fact_kinds(c.text) & wanted and c.doc_rank < WHOLE_DOCUMENTS]
             chosen = selector.select(with_fact, max_chars, labels=labels) if with_fact else []
-        if not chosen or not covered(draft.question, chosen, self.analyzer, self._known_terms):
+        if not chosen or not covered(draft.question, chosen, self.analyzer, self.host.snapshot.lexical.known_terms):
+            draft.abstain_reason = "fact_not_found" if chosen or ranked else "no_statement"
             self._abstain(draft)
             return
         numbers = SourceList()
         ordered = reading_order(chosen)
-        cited = [cite(c.text, numbers.number_for(c.hit, c.passage)) for c in ordered]
+        draft.quoted = [(c.text, numbers.number_for(c.hit, c.passage)) for c in ordered]
+        cited = [cite(text, number) for text, number in draft.quoted]
         draft.text = labelled_text(ordered, cited, labels, self.analyzer)
         draft.sources = numbers.sources
-
-    def _known_terms(self, terms: set[str]) -> set[str]:
-        return set(self.host.snapshot.lexical.known_terms(sorted(terms)))
-
-    def _whole_documents(self, hits: list[DocumentHit]) -> list[DocumentHit]:
-        """The hits with *all* sections of the best documents as passages (retrieved ones first).
-
-        Why: the fact is often in a section of the right document that retrieval did
-        not return ("Antragsfrist" below "Fördergegenstand"); a document has a handful
-        of sections, so reading all of them is cheap.  The draft's hits stay as they are.
-        """
-        snap = self.host.snapshot
-        out: list[DocumentHit] = []
-        for rank, hit in enumerate(hits):
-            if rank >= WHOLE_DOCUMENTS:
-                out.append(hit)
-                continue
-            have = {p.row for p in hit.passages}
-            extra = [
-                Passage(c.row, c.chunk, 0.0, 0.0, 0.0) for c in snap.document_chunks(hit.document.doc_id) if c.row not in have
-            ]
-            out.append(DocumentHit(hit.document, hit.score, [*hit.passages, *extra]))
-        return out
 
     def _abstain(self, draft: _Draft) -> None:
         draft.abstained = True
@@ -313,6 +337,7 @@ class AnswerEngine:
                 draft.text, draft.sources, self.host.snapshot.documents, today=self.today(),
                 stale_after_months=s.stale_after_months, soon_days=s.ending_soon_days,
             )
+            closing.notices += past_date_notices(draft.quoted, self.today())
         notices, text = closing.notices, closing.append_to(draft.text)
         answer = Answer(
             answer_id=uuid.uuid4().hex,
@@ -320,20 +345,21 @@ class AnswerEngine:
             resolved_question=draft.resolved,
             text=text,
             sources=draft.sources,
-            confidence=round(float(draft.result.confidence), 4),
+            confidence=round(float(draft.confidence if draft.confidence is not None else draft.result.confidence), 4),
             abstained=draft.abstained,
             notices=notices,
             contacts=draft.contacts,
             generator=draft.generator,
             fallback_reason=draft.fallback_reason,
+            abstain_reason=draft.abstain_reason if draft.abstained else None,
             conversation_id=draft.conversation.id if draft.conversation else None,
-            follow_up=draft.follow_up,
+            follow_up=draft.follow is not None,
             binding_note=closing.binding_note,
         )
         if draft.conversation is not None:
             previous = draft.conversation.last
-            if draft.follow_up and previous is not None and (previous.subject_doc_ids or previous.subject_titles):
-                # A follow-up does not change the topic: keep the subject it was resolved against.
+            if draft.follow and draft.follow.subject_doc_id and previous is not None:
+                # A follow-up on the same subject keeps the subject it was resolved against.
                 subject = list(zip(previous.subject_doc_ids, previous.subject_titles))
             else:
                 subject = [] if draft.abstained else _subject(draft.sources)

@@ -74,6 +74,11 @@ class Answer:
     contacts: list[Contact] = field(default_factory=list)
     generator: str = "extractive"  # or "llm"
     fallback_reason: str | None = None  # why an LLM answer was replaced by the extractive one
+    # Why the answer is "weiß ich nicht": no_results, off_topic (the knowledge base knows none of the
+    # question's words besides place names), low_confidence (nothing matches well enough),
+    # fact_not_found (the documents do not state the asked-for amount, date or count),
+    # no_statement (nothing quotable).
+    abstain_reason: str | None = None
     conversation_id: str | None = None
     follow_up: bool = False  # the question was resolved against the previous turn
     # "Verbindlich ist allein die aktuelle Richtlinie …" when the answer states amounts, deadlines or eligibility.

@@ -72,6 +72,9 @@ ELIGIBILITY_PENALTY = 0.7
 _EXCLUSION = re.compile(
     rf"\b(?:{'|'.join(vocabulary.words('project_check.yaml', 'exclusion_patterns'))})\b", re.IGNORECASE
 )
+_HISTORICAL = re.compile(
+    rf"\b(?:{'|'.join(vocabulary.words('project_check.yaml', 'historical_patterns'))})\b", re.IGNORECASE
+)
 
 
 @dataclass
@@ -153,6 +156,9 @@ class ProjectChecker:
         groups = sponsor_groups(description)
         by_type: dict[str, list[tuple[float, _DocScores]]] = defaultdict(list)
         for entry in scores.values():
+            meta = entry.record.metadata
+            if entry.record.doc_type != DocType.STRATEGIE and location.excludes(meta.land, meta.region):
+                continue  # a programme or an office of another Land or Revier is no use; a strategy may be a model
             score = entry.merged(merge)
             if entry.record.doc_type == DocType.FOERDERPROGRAMM and not eligible(entry.record.metadata, groups):
                 score *= ELIGIBILITY_PENALTY
@@ -161,7 +167,11 @@ class ProjectChecker:
         picked: dict[str, list[Match]] = {}
         closed: list[Match] = []
         for doc_type, limit in LIMITS.items():
-            ranked = sorted(by_type.get(doc_type, []), key=lambda x: -x[0])
+            # Programmes the sponsor may apply for come first; the others follow with their note.
+            ranked = sorted(
+                by_type.get(doc_type, []),
+                key=lambda x: (doc_type == DocType.FOERDERPROGRAMM and not eligible(x[1].record.metadata, groups), -x[0]),
+            )
             best = ranked[0][0] if ranked else 0.0
             floor = best - MAX_GAP if signal == "dense" else MIN_RELATIVE * best
             ranked = [(s, e) for s, e in ranked if s >= floor]
@@ -214,8 +224,11 @@ class ProjectChecker:
                 continue
             cands = candidates([hit], PROJECT_EVIDENCE_CHARS)
             ranked = self.selector.score(queries[qi], cands, limit=10)
+            asked = set(self.selector.analyzer.analyze(queries[qi]))
             for c in ranked:
-                if c.text not in seen and not _EXCLUSION.search(c.text):
+                # A reason shares a word with the description: "Nicht rückzahlbarer Zuschuss." explains nothing.
+                relevant = bool(asked & set(self.selector.analyzer.analyze(c.text)))
+                if relevant and c.text not in seen and not _EXCLUSION.search(c.text) and not _HISTORICAL.search(c.text):
                     seen.add(c.text)
                     found.append(
                         Evidence(queries[qi], c.text, " › ".join(c.passage.chunk.heading_path), round(c.score, 4))

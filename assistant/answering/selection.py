@@ -1,56 +1,48 @@
 """Pick the sentences of an extractive answer from the retrieved passages.
 
-Score of a candidate sentence (weights checked on the eval set, see evaluation.py):
-
-* dense: cosine of the question (as e5 query) and the sentence (as e5 passage,
-  prefixed with its document's short title and heading so "Laufzeit bis zu vier
-  Jahre" still knows it is about STARK), rescaled over the candidates;
-* lexical: share of the question's German index terms the sentence (or its
-  heading) contains;
-* facts: the sentence repeats a number/§/date of the question, or the question
-  asks "wie hoch"/"bis wann"/"wie viele" and the sentence has an amount, a date or
-  a count;
-* document prior: the retriever's score of the sentence's document relative to
-  the best one, so the answer comes from the top documents;
-* passage prior: the retriever's fused score of the sentence's passage relative to
-  the best passage (0 for sections the retriever did not return).  The retriever
-  judged the whole passage with both dense and BM25 evidence, context a single
-  sentence lacks (answer-hint rate 0.717 → 0.733; any weight from 0.05 to 0.15 gives
-  the same).
-
-Sentences are never cut: a sentence that does not fit the remaining budget is
-skipped, and the answer takes the best non-redundant sentences that fit.  A further
-sentence must score within ``SCORE_MARGIN`` of the best one, or match the topic
-(its score without the fact boost) within the margin of the best topical match: in
-"GRW Finanzierung Bund Länder Art. 91a GG" the Art. 91a sentence wins by its fact
-boost alone, and "Bund und Länder finanzieren die Mittel je zur Hälfte" must still
-be quoted (answer-hint rate 0.742 → 0.750).
+Every quotable statement of the top documents (the best two read whole) gets the named
+features of ``sentence_model.FEATURES`` — dense and lexical match with the question,
+the asked-for fact, the retriever's verdict on its document and passage — and the
+fitted sentence model scores them.  Sentences are never cut: the answer takes the best
+non-redundant statements that fit the length limit; a further statement must score
+within the model's margin of the best one, or match the topic (its score without the
+fact feature) within the margin of the best topical match, so a statement that wins
+by its number alone does not crowd out the one that says what the number is about.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.answering.sentence_model import SentenceModel
+from assistant.domain import vocabulary
 from assistant.embedding.embedders import Embedder
 from assistant.search.result import DocumentHit, Passage
 from assistant.storage.embedding_cache import StatementVectors
+from assistant.storage.snapshot import Snapshot
 from assistant.text.analyzer import GermanAnalyzer
-from assistant.text.facts import fact_boost, fact_tokens, wanted_kinds
+from assistant.text.facts import (
+    asks_person,
+    fact_boost,
+    fact_kinds,
+    fact_tokens,
+    names_person,
+    wanted_kinds,
+)
 from assistant.text.statements import (
     quotable_statements,
     short_title,
     statement_embed_text,
 )
 
-W_DENSE, W_LEXICAL, W_FACTS, W_DOC, W_PASSAGE = 0.45, 0.25, 0.2, 0.3, 0.1
 MAX_DOCUMENTS = 3
-MAX_CANDIDATES = 32  # sentences scored densely per question (precomputed at index time; ~20 ms each if not)
+_NON_CONTENT = frozenset(h.casefold() for h in vocabulary.words("sections.yaml", "non_content_headings"))
+MAX_CANDIDATES = 200  # statements scored densely per question (vectors precomputed at index time)
 MAX_LABEL_CHARS = 120  # longer document names are shortened to their head (the longest shipped title has 119)
-MAX_SENTENCES = 4  # 3 → 4 raised the answer-hint rate on the eval set from 0.56 to 0.60
-SCORE_MARGIN = 0.2  # further sentences must score within this of the best one (0.3: hint +0.008, less focused)
-REDUNDANT_COS = 0.95  # sentence vectors this similar say the same thing
+REDUNDANT_COS = 0.95  # statement vectors this similar say the same thing
 
 
 @dataclass
@@ -59,20 +51,35 @@ class Candidate:
     hit: DocumentHit
     passage: Passage
     position: tuple[int, int]  # (chunk position, sentence index) for reading order
+    doc_rank: int = 0
     score: float = 0.0
-    dense: float = 0.0
-    lexical: float = 0.0
-    facts: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
     vector: np.ndarray | None = None
-
-    @property
-    def topical(self) -> float:
-        """The score without the fact boost: how well the statement matches the question's topic."""
-        return self.score - W_FACTS * self.facts
+    topical: float = 0.0  # the score without the fact feature: how well it matches the question's topic
 
     @property
     def embed_text(self) -> str:
         return statement_embed_text(self.hit.document.title, self.passage.chunk.heading_path, self.text)
+
+
+def whole_documents(hits: list[DocumentHit], store: Snapshot, count: int) -> list[DocumentHit]:
+    """The hits with *all* sections of the best ``count`` documents as passages (retrieved ones first).
+
+    Why: the fact is often in a section of the right document that retrieval did not
+    return ("Antragsfrist" below "Fördergegenstand"); a document has a handful of
+    sections, so reading all of them is cheap.  The given hits stay as they are.
+    """
+    out: list[DocumentHit] = []
+    for rank, hit in enumerate(hits):
+        if rank >= count:
+            out.append(hit)
+            continue
+        have = {p.row for p in hit.passages}
+        extra = [
+            Passage(c.row, c.chunk, 0.0, 0.0, 0.0) for c in store.document_chunks(hit.document.doc_id) if c.row not in have
+        ]
+        out.append(DocumentHit(hit.document, hit.score, [*hit.passages, *extra]))
+    return out
 
 
 def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int | None = None) -> list[Candidate]:
@@ -85,21 +92,31 @@ def candidates(hits: list[DocumentHit], max_chars: int, max_documents: int | Non
         if rank and top > 0 and hit.score < 0.5 * top:
             break
         for passage in hit.passages:
-            for i, text in quotable_statements(passage.chunk.text, max_chars, passage.chunk.heading_path):
+            path = passage.chunk.heading_path
+            if path and path[-1].strip().casefold() in _NON_CONTENT:
+                continue  # "## Quelle": about the document, not about its subject
+            for i, text in quotable_statements(passage.chunk.text, max_chars, path):
                 key = text.casefold()
                 if key not in seen:
                     seen.add(key)
-                    out.append(Candidate(text, hit, passage, (passage.chunk.position, i)))
+                    out.append(Candidate(text, hit, passage, (passage.chunk.position, i), rank))
     return out
 
 
 class SentenceSelector:
-    """Scores candidate sentences against a question and picks the answer sentences."""
+    """Scores candidate statements against a question and picks the answer statements."""
 
-    def __init__(self, embedder: Embedder, statements: StatementVectors, analyzer: GermanAnalyzer | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        statements: StatementVectors,
+        analyzer: GermanAnalyzer | None = None,
+        model: SentenceModel | None = None,
+    ) -> None:
         self.embedder = embedder
         self.statements = statements
         self.analyzer = analyzer or GermanAnalyzer()
+        self.model = model or SentenceModel()
 
     def score(
         self,
@@ -109,52 +126,66 @@ class SentenceSelector:
         limit: int | None = None,
         weights: dict[str, float] | None = None,
     ) -> list[Candidate]:
-        """Fill in the scores; returns the (at most ``limit``) embedded candidates best first.
+        """Fill in features and scores; returns the (at most ``limit``) embedded candidates best first.
 
         ``weights`` (term → idf, from the index) make rare question words count more in
-        the lexical share than frequent ones; without them every term weighs 1.
+        the lexical share than frequent ones; without them every term weighs 1.  Only
+        the candidates that score best without the dense features are embedded
+        (bounded latency on a cold cache); ``limit=0`` embeds all (for fitting).
         """
         if not cands:
             return []
         limit = MAX_CANDIDATES if limit is None else limit
-        q_terms = set(self.analyzer.analyze(question))
-        weight = {t: weights.get(t, 1.0) if weights else 1.0 for t in q_terms}
-        q_facts, wanted = fact_tokens(question), wanted_kinds(question, ranking=True)
-        top_doc = max(c.hit.score for c in cands) or 1.0
-        top_passage = max(c.passage.score for c in cands) or 1.0
-        title_terms: dict[str, set[str]] = {}
-        for c in cands:
-            s_terms = set(self.analyzer.analyze(c.text + " " + " ".join(c.passage.chunk.heading_path[-1:])))
-            # Words of the document's title do not tell its sentences apart: they are all about it.
-            doc = c.hit.document
-            if doc.doc_id not in title_terms:
-                title_terms[doc.doc_id] = set(self.analyzer.analyze(doc.title))
-            wanted_terms = (q_terms - title_terms[doc.doc_id]) or q_terms
-            denom = sum(weight[t] for t in wanted_terms)
-            c.lexical = sum(weight[t] for t in wanted_terms & s_terms) / denom if denom else 0.0
-            c.facts = fact_boost(question, c.text, q_tokens=q_facts, wanted=wanted)
-
-        def prior(c: Candidate) -> float:
-            return (
-                W_LEXICAL * c.lexical
-                + W_FACTS * c.facts
-                + W_DOC * c.hit.score / top_doc
-                + W_PASSAGE * c.passage.score / top_passage
-            )
-
-        # Only the most promising candidates are embedded (bounded latency on a cold cache).
-        keep = sorted(cands, key=lambda c: -prior(c))[:limit]
+        self._text_features(question, cands, weights)
+        model = self.model
+        keep = sorted(cands, key=lambda c: -model.score(c.features))
+        keep = keep[:limit] if limit else keep
         if qvec is None:
             qvec = self.embedder.embed_queries([question])[0]
         vectors = self.statements.get([c.embed_text for c in keep])
         cos = vectors @ qvec
         lo, hi = float(cos.min()), float(cos.max())
         span = max(hi - lo, 0.05)
+        fact_weight = model.fact_weight
         for c, v, s in zip(keep, vectors, cos):
             c.vector = v
-            c.dense = float((s - lo) / span)
-            c.score = W_DENSE * c.dense + prior(c)
+            c.features["dense"] = float((s - lo) / span)
+            c.features["dense_raw"] = float(s)
+            c.score = model.score(c.features)
+            c.topical = c.score - fact_weight * c.features["facts"]
         return sorted(keep, key=lambda c: -c.score)
+
+    def _text_features(self, question: str, cands: list[Candidate], weights: dict[str, float] | None) -> None:
+        """Every feature that needs no embedding (see ``sentence_model.FEATURES``)."""
+        q_terms = set(self.analyzer.analyze(question))
+        weight = {t: weights.get(t, 1.0) if weights else 1.0 for t in q_terms}
+        q_facts, wanted = fact_tokens(question), wanted_kinds(question, ranking=True)
+        person = asks_person(question)
+        top_doc = max(c.hit.score for c in cands) or 1.0
+        top_passage = max(c.passage.score for c in cands) or 1.0
+        title_terms: dict[str, set[str]] = {}
+        for c in cands:
+            # Words of the document's title do not tell its sentences apart: they are all about it.
+            doc = c.hit.document
+            if doc.doc_id not in title_terms:
+                title_terms[doc.doc_id] = set(self.analyzer.analyze(doc.title))
+            wanted_terms = (q_terms - title_terms[doc.doc_id]) or q_terms
+            denom = sum(weight[t] for t in wanted_terms) or 1.0
+            s_terms = set(self.analyzer.analyze(c.text))
+            h_terms = set(self.analyzer.analyze(" ".join(c.passage.chunk.heading_path[-1:])))
+            has_wanted = bool(fact_kinds(c.text) & wanted) or (person and names_person(c.text))
+            c.features = {
+                "dense": 0.0,
+                "dense_raw": 0.0,
+                "lexical": sum(weight[t] for t in wanted_terms & (s_terms | h_terms)) / denom,
+                "heading": sum(weight[t] for t in wanted_terms & h_terms) / denom,
+                "facts": fact_boost(question, c.text, q_tokens=q_facts, wanted=wanted),
+                "wanted_missing": float(bool(wanted or person) and not has_wanted),
+                "doc_prior": c.hit.score / top_doc,
+                "passage_prior": max(c.passage.score, 0.0) / top_passage,
+                "doc_rank": float(c.doc_rank),
+                "log_chars": math.log(len(c.text)),
+            }
 
     def select(
         self,
@@ -163,13 +194,14 @@ class SentenceSelector:
         max_sentences: int | None = None,
         labels: dict[str, str] | None = None,
     ) -> list[Candidate]:
-        """Best non-redundant sentences close to the best (module docstring) whose cited text fits
+        """Best non-redundant statements close to the best (module docstring) whose cited text fits
         ``max_chars``; never cuts one.
 
         ``labels`` (doc id → label) are the document names the answer will put before
         the first statement of each document; they count against the budget.
         """
-        max_sentences = MAX_SENTENCES if max_sentences is None else max_sentences
+        max_sentences = self.model.max_sentences if max_sentences is None else max_sentences
+        margin = self.model.margin
         labels = labels or {}
         chosen: list[Candidate] = []
         used = 0
@@ -178,7 +210,7 @@ class SentenceSelector:
         for c in ranked:
             if len(chosen) >= max_sentences:
                 break
-            if chosen and c.score < best - SCORE_MARGIN and c.topical < best_topical - SCORE_MARGIN:
+            if chosen and c.score < best - margin and c.topical < best_topical - margin:
                 continue
             cost = len(c.text) + 6 + (1 if chosen else 0)  # " [nn]" marker and the joining space
             doc_id = c.hit.document.doc_id
@@ -191,8 +223,13 @@ class SentenceSelector:
         return chosen
 
     def _redundant(self, c: Candidate, chosen: list[Candidate]) -> bool:
+        """Says what a chosen statement says: nearly the same vector or words, and no number,
+        date or § of its own ("Ticketpreis 90 EUR" and "Frühbucherpreis 60 EUR" are two facts)."""
         terms = set(self.analyzer.analyze(c.text))
+        facts = fact_tokens(c.text)
         for other in chosen:
+            if facts - fact_tokens(other.text):
+                continue
             if c.vector is not None and other.vector is not None and float(c.vector @ other.vector) > REDUNDANT_COS:
                 return True
             o_terms = set(self.analyzer.analyze(other.text))

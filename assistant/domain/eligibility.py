@@ -29,13 +29,25 @@ def _sponsors() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     )
 
 
+# Where a description says who the applicant is: "Wir sind ein Verein …", "Als Gemeinde …",
+# "Unser Start-up …".  Sponsor words elsewhere name partners or users ("… mit Handwerkern").
+_SELF = re.compile(r"\b(?:wir\s+sind|wir\s+als|als|unser\w*|ich\s+bin)\b[^.!?;]*", re.IGNORECASE)
+
+
 def sponsor_groups(description: str) -> frozenset[str]:
-    """The target groups that admit the sponsor types the description names (empty: none named)."""
-    groups: set[str] = set()
-    for pattern, admitted in _sponsors():
-        if pattern.search(description):
-            groups.update(admitted)
-    return frozenset(groups)
+    """The target groups that admit the sponsor types the description names (empty: none named).
+
+    When the description says who the applicant is ("Wir sind ein Verein"), only that counts.
+    """
+    own = " ".join(m.group() for m in _SELF.finditer(description))
+    for text in (own, description):
+        groups: set[str] = set()
+        for pattern, admitted in _sponsors():
+            if pattern.search(text):
+                groups.update(admitted)
+        if groups:
+            return frozenset(groups)
+    return frozenset()
 
 
 def eligible(meta: DocumentMetadata, groups: frozenset[str]) -> bool:

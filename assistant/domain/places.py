@@ -42,3 +42,15 @@ def locate(text: str) -> Location:
             if region:
                 regions.add(region)
     return Location(frozenset(lands), frozenset(regions))
+
+
+def mentions(text: str) -> list[tuple[int, int]]:
+    """Character spans of every place name in ``text`` (for replacing one place by another)."""
+    spans = sorted({m.span() for pattern, _, _ in _gazetteer() for m in pattern.finditer(text)})
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

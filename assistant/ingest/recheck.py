@@ -22,7 +22,14 @@ from typing import Any, Literal
 
 from assistant.config import Settings
 from assistant.errors import FetchError, SourceGone
-from assistant.ingest.fetch import Download, Extraction, download, extract, file_for, source_files
+from assistant.ingest.fetch import (
+    Download,
+    Extraction,
+    download,
+    extract,
+    file_for,
+    source_files,
+)
 
 CheckStatus = Literal["unveraendert", "geaendert", "verschwunden", "fehler"]
 STATE_FILE = "quellen-pruefung.json"

@@ -14,9 +14,22 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import FetchError
-from assistant.ingest.fetch import StoredSource, check_metadata, download, extract, source_files, store
+from assistant.ingest.fetch import (
+    StoredSource,
+    check_metadata,
+    download,
+    extract,
+    source_files,
+    store,
+)
 from assistant.ingest.indexer import FileOutcome, IndexReport
-from assistant.ingest.recheck import SourceCheck, archive, check_sources, load_state, save_state
+from assistant.ingest.recheck import (
+    SourceCheck,
+    archive,
+    check_sources,
+    load_state,
+    save_state,
+)
 
 Index = Callable[[list[Path]], IndexReport]
 Remove = Callable[[list[str]], IndexReport]

@@ -32,6 +32,7 @@ from assistant.errors import (
     UploadError,
 )
 from assistant.ingest.files import SKIPPED_NAMES
+from assistant.ingest.indexer import FileOutcome, IndexReport
 from assistant.ingest.load import SUPPORTED_SUFFIXES
 from assistant.ingest.metadata import sidecar_path
 
@@ -202,7 +203,50 @@ def is_inside(path: str | Path, folder: Path) -> bool:
     return True
 
 
+# --- what an upload or a deletion returned -------------------------------------
 
 
+@dataclass(frozen=True)
+class UploadedFile:
+    """One uploaded file and what indexing made of it (``outcome`` None: not indexed)."""
+
+    name: str
+    original_name: str | None
+    outcome: FileOutcome | None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is None or self.outcome.status == "failed"
+
+    @property
+    def reason(self) -> str | None:
+        if self.outcome is None:
+            return "Die Datei wurde nicht indexiert."
+        return self.outcome.reason if self.failed else None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.failed:
+            return {"file": self.name, "original_name": self.original_name, "status": "failed", "reason": self.reason}
+        assert self.outcome is not None
+        return {
+            "file": self.name,
+            "original_name": self.original_name,
+            "status": self.outcome.status,
+            "doc_id": self.outcome.doc_id,
+            "chunks": self.outcome.chunks,
+            "warnings": self.outcome.warnings,
+        }
 
 
+@dataclass(frozen=True)
+class UploadResult:
+    files: list[UploadedFile]
+    report: IndexReport
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    doc_id: str
+    generation: str | None
+    file_deleted: bool
+    notice: str | None = None

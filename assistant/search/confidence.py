@@ -6,7 +6,7 @@
   a phone number …), how well a sentence of the best document that *holds* such a fact
   matches the question, relative to the best-matching sentence; 1.0 when no fact is asked.
 
-The coefficients are fitted (``bench/tune_retrieval.py``) and live in ``fitted.json``.
+The coefficients are fitted (``revierlotse fit``) and live in ``fitted.json``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from assistant.search.result import DocumentHit
 from assistant.storage.snapshot import Snapshot
 from assistant.text.facts import FACT_QUESTION_WORDS, covers, same_word
 from assistant.text.sentences import split_sentences
+
+LEAD_CHARS = 120  # the start of a document, read as part of its name (as in the answer check)
 
 
 def confidence(model: dict[str, float], signals: dict[str, float]) -> float:
@@ -69,8 +71,11 @@ def fact_coverage(
     top = hits[0].document
     best = best_with_fact = 0.0
     any_fact = False
-    for record in snap.document_chunks(top.doc_id):
-        frame = " ".join((top.title, *record.chunk.heading_path))
+    records = snap.document_chunks(top.doc_id)
+    # A page without structure names its subject in the lines below its title ("Expertentreffen").
+    lead = records[0].chunk.text[:LEAD_CHARS] if records else ""
+    for record in records:
+        frame = " ".join((top.title, lead, *record.chunk.heading_path))
         for sentence in split_sentences(record.chunk.text):
             present = set(snap.lexical.analyze(f"{sentence} {frame}"))
             share = sum(w for t, w in term_weights.items() if t in present or any(same_word(t, p) for p in present))

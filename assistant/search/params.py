@@ -1,6 +1,6 @@
 """The tuned numbers of search, in one place: defaults from ``fitted.json``, overridable per deployment.
 
-``fitted.json`` is written by ``bench/tune_retrieval.py`` (and read here); it records how
+``fitted.json`` is written by ``revierlotse fit`` (and read here); it records how
 each value was chosen.  ``Settings`` may override the fusion weight and the candidate
 pool (``REVIERLOTSE_DENSE_WEIGHT``, ``REVIERLOTSE_CANDIDATES``).
 """
@@ -42,14 +42,22 @@ class SearchParams:
         return dataclasses.replace(self, **{k: v for k, v in values.items() if v is not None})
 
 
+def packaged_fitted_path() -> Path:
+    return Path(str(resources.files("assistant.search") / FITTED))
+
+
 @functools.cache
-def _read(path: str | None) -> SearchParams:
-    source = Path(path) if path else Path(str(resources.files("assistant.search") / FITTED))
-    data = json.loads(source.read_text(encoding="utf-8"))
-    known = {f.name for f in dataclasses.fields(SearchParams)}
-    return SearchParams(**{k: v for k, v in data.get("params", {}).items() if k in known})
+def _read(path: str | None) -> dict:
+    source = Path(path) if path else packaged_fitted_path()
+    return json.loads(source.read_text(encoding="utf-8"))
+
+
+def fitted_data(path: Path | None = None) -> dict:
+    """The whole fitted file (search parameters, sentence model, abstain threshold, provenance)."""
+    return _read(str(path) if path else None)
 
 
 def load_params(path: Path | None = None) -> SearchParams:
-    """The fitted parameters (the packaged file unless ``path`` names another)."""
-    return _read(str(path) if path else None)
+    """The fitted search parameters (the packaged file unless ``path`` names another)."""
+    known = {f.name for f in dataclasses.fields(SearchParams)}
+    return SearchParams(**{k: v for k, v in fitted_data(path).get("params", {}).items() if k in known})

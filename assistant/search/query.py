@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.domain.places import locate
+from assistant.domain.places import locate, mentions
 from assistant.domain.regions import Location
 from assistant.embedding.embedders import Embedder
 from assistant.search.fusion import known_share
@@ -27,6 +27,7 @@ class QueryPlan:
     vectors: np.ndarray  # row 0: the whole query; further rows: the sentences of a description
     term_weights: dict[str, float]  # resolved query terms → idf
     known_share: float
+    topic_known_share: float  # the same without place names ("Wetter morgen in Leipzig": Leipzig is known)
     location: Location  # where the query is (plus a place the caller names)
 
     @property
@@ -44,4 +45,9 @@ def plan_query(
             texts += sentences[: params.description_sentences]
     weights = lexical.term_weights(text)
     location = locate(text) | near if near else locate(text)
-    return QueryPlan(text, embedder.embed_queries(texts), weights, known_share(lexical, weights), location)
+    place_terms = set(lexical.analyze(" ".join(text[a:b] for a, b in mentions(text))))
+    topic = {t: w for t, w in weights.items() if t not in place_terms}
+    return QueryPlan(
+        text, embedder.embed_queries(texts), weights, known_share(lexical, weights),
+        known_share(lexical, topic) if topic else 0.0, location,
+    )

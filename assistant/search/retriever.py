@@ -117,6 +117,7 @@ class Retriever:
         # Similarity signals come from the user's own query, before feedback moves it.
         signals = conf.dense_signals(store.row_doc, len(store.doc_ids), scored.rows, scored.dense)
         signals["known_share"] = plan.known_share
+        signals["topic_known_share"] = plan.topic_known_share
         if mode == "hybrid" and p.feedback_passages and p.feedback_weight and len(pool):
             top = scored.rows[np.argsort(-scored.fused, kind="stable")[: p.feedback_passages]]
             vectors = vectors.copy()

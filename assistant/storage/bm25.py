@@ -177,7 +177,7 @@ class LexicalIndex:
             for t in dict.fromkeys(self.resolve(query))
         }
 
-    def known_terms(self, terms: dict[str, float] | list[str]) -> set[str]:
+    def known_terms(self, terms: dict[str, float] | list[str] | set[str]) -> set[str]:
         return {t for t in terms if t in self._vocab}
 
     def analyze(self, text: str) -> list[str]:

@@ -13,6 +13,7 @@ Pure text analysis, so it sits below both retrieval (its abstain confidence uses
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 
@@ -62,24 +63,37 @@ _COUNT = re.compile(
     rf"(?!(?:{_alternatives('not_counted')})\w*)[A-ZÄÖÜ]"
 )
 _DURATION = re.compile(
-    rf"\b(?:\d+|{_alternatives('duration_number_words')})\s+(?:weitere\s+)?(?:{_alternatives('duration_units')})\b",
+    rf"\b(?:\d+|{_alternatives('duration_number_words')})\s+(?:weitere\s+)?(?:{_alternatives('duration_units')})\b"
+    rf"|\b(?:{_alternatives('time_patterns')})",
     re.IGNORECASE,
 )
 
 _MONEY_AFTER = rf"(?:\w+\s+)?(?:\w+-)?(?:{_alternatives('money_words')})\b"
 _AMOUNT_QUESTION = re.compile(
-    rf"\bwie\s*viele\s+{_MONEY_AFTER}|" + "|".join(rf"\b{p}" for p in _Q["amount_question_patterns"]),
+    rf"\bwie\s*viele\s+{_MONEY_AFTER}|"
+    + "|".join(rf"\b{p}" for p in (*_Q["amount_question_patterns"], *_Q["amount_morpheme_patterns"])),
     re.IGNORECASE,
 )
 # "Wie viele Arbeitsplätze …?" asks for a count, not for money; "wie viele Mittel" stays an amount question.
 _COUNT_QUESTION = re.compile(
-    rf"\bwie\s*viele\b(?!\s+{_MONEY_AFTER})|\b(?:{_alternatives('count_question_words')})\b", re.IGNORECASE
+    rf"\bwie\s*viele\b(?!\s+{_MONEY_AFTER})|\b(?:{_alternatives('count_question_words')})\b|"
+    + "|".join(rf"\b{p}" for p in _Q["count_morpheme_patterns"]),
+    re.IGNORECASE,
 )
 _DATE_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["date_question_patterns"]), re.IGNORECASE)
 _COUNT_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_count_question_patterns"]), re.IGNORECASE)
-_AMOUNT_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_amount_question_patterns"]), re.IGNORECASE)
+_AMOUNT_QUESTION_RANKING = re.compile(
+    "|".join(rf"\b{p}" for p in (*_Q["english_amount_question_patterns"], *_Q["ranking_amount_question_patterns"])),
+    re.IGNORECASE,
+)
+_PLACE_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["place_question_patterns"]), re.IGNORECASE)
+_PLACE = re.compile("|".join(_Q["place_patterns"]))
+_FREE = re.compile(rf"\b(?:{_alternatives('free_patterns')})", re.IGNORECASE)
 _DATE_QUESTION_EN = re.compile("|".join(rf"\b{p}" for p in _Q["english_date_question_patterns"]), re.IGNORECASE)
 _MONTH_NUMBER = {m: i for i, names in enumerate(_Q["months"], 1) for m in names.split("|")}
+_ACTOR_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["actor_question_patterns"]), re.IGNORECASE)
+_NOT_ACTOR_QUESTION = re.compile("|".join(rf"\b{p}" for p in _Q["actor_question_exclusions"]), re.IGNORECASE)
+_ACTOR = re.compile("|".join(_Q["actor_patterns"]))
 
 
 def _num(text: str) -> str:
@@ -118,15 +132,19 @@ def fact_tokens(text: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=_MEMO_SIZE)
 def fact_kinds(text: str) -> frozenset[str]:
-    """Which kinds of facts ``text`` contains: 'amount' (money, percent), 'date' (dates, deadlines),
-    'count' (a number of things)."""
+    """Which kinds of facts ``text`` contains: 'amount' (money, percent, free of charge), 'date'
+    (dates, deadlines), 'count' (a number of things), 'actor' (a named organisation), 'place' (an address)."""
     kinds: set[str] = set()
-    if _PERCENT.search(text) or _AMOUNT.search(text):
+    if _PERCENT.search(text) or _AMOUNT.search(text) or _FREE.search(text):
         kinds.add("amount")
     if _DATE.search(text) or _YEAR.search(text) or _DEADLINE_WORDS.search(text) or _DURATION.search(text):
         kinds.add("date")
     if _COUNT.search(text):
         kinds.add("count")
+    if _ACTOR.search(text):
+        kinds.add("actor")
+    if _PLACE.search(text):
+        kinds.add("place")
     return frozenset(kinds)
 
 
@@ -144,16 +162,22 @@ def wanted_kinds(question: str, ranking: bool = False) -> frozenset[str]:
     """Kinds of facts the question asks for ("wie hoch" → amount, "bis wann" → date, "wie viele" → count).
 
     With ``ranking`` (sentence scoring only, not the answer checks) English question
-    words count too ("how much", "when").
+    words count too ("how much", "when"), and so do questions for an organisation
+    ("Wer bearbeitet …?"), which an answer naming groups of sponsors also answers, for a
+    place ("Wo findet … statt?"), and words about paying ("Eintritt zahlen").
     """
     kinds: set[str] = set()
     amount = _AMOUNT_QUESTION.search(_FREE_QUESTION.sub(" ", question))
-    if amount or (ranking and _AMOUNT_QUESTION_EN.search(question)):
+    if amount or (ranking and _AMOUNT_QUESTION_RANKING.search(question)):
         kinds.add("amount")
     if _DATE_QUESTION.search(question) or (ranking and _DATE_QUESTION_EN.search(question)):
         kinds.add("date")
     if _COUNT_QUESTION.search(question) or (ranking and _COUNT_QUESTION_EN.search(question)):
         kinds.add("count")
+    if ranking and _ACTOR_QUESTION.search(question) and not _NOT_ACTOR_QUESTION.search(question):
+        kinds.add("actor")
+    if ranking and _PLACE_QUESTION.search(question):
+        kinds.add("place")
     return frozenset(kinds)
 
 
@@ -234,3 +258,15 @@ def covers(question: str, statements: list[str], context: str = "") -> bool:
     if _CONTACT_QUESTION.search(question) and not _CONTACT_FACT.search(joined):
         return False
     return True
+
+
+def dates_in(text: str) -> list[dt.date]:
+    """The calendar dates written in ``text`` ("21.10.2024", "26. November 2018", "2025-03-31")."""
+    found: list[dt.date] = []
+    for token in fact_tokens(text):
+        if len(token) == 10 and token[4] == "-" and token[7] == "-":
+            try:
+                found.append(dt.date.fromisoformat(token))
+            except ValueError:
+                continue
+    return sorted(found)

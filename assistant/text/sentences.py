@@ -4,13 +4,16 @@ Why not pysbd: on our kind of text it splits "§ 3 Abs. | 2" and needs about two
 seconds per 100,000 characters (the SGB III alone has 540,000).  The rules here
 are few and explicit:
 
-* Hard boundaries: blank lines, and line breaks before list items, table rows,
-  Markdown headings and paragraph markers like "(2)".
+* Hard boundaries: blank lines, line breaks before list items, table rows,
+  Markdown headings and paragraph markers like "(2)", and line breaks after a short
+  line without closing punctuation (a heading, a name, a quote's attribution).
 * A sentence ends at ``.``, ``!``, ``?`` or ``…`` (plus closing quotes/brackets)
   followed by whitespace and a character that can start a sentence (not a
   lowercase letter).
 * A period does not end a sentence after a known abbreviation ("Abs.", "Nr.",
-  "bzw.", "ca.", "Dr."), a single letter ("z. B.", "d. h.", "u. a.", "S."),
+  "bzw.", "ca.", "Dr."; ``domain/data/sentences.yaml``), a word with an inner capital
+  ("SächsABl."), inside a parenthesis opened shortly before ("(Kat. D)"), after
+  a single letter ("z. B.", "d. h.", "u. a.", "S."),
   a dotted short form ("z.B."), a day or ordinal before a month name
   ("16. Juli 2020"), an ordinal after an article or preposition
   ("im 3. Quartal"), or an enumeration number at the start of a line ("1. Ziel").
@@ -23,26 +26,17 @@ from __future__ import annotations
 
 import re
 
-ABBREVIATIONS = frozenset(
-    """
-    abs absatz abschn abzgl allg anh anl anm art aufl az bd bekanntm bes bgbl bl bsp bspw buchst bzgl bzw ca
-    dgl dipl dr einschl entspr erg evtl ff fr gem ggf ggfs gvbl hd hr hrsg hs inkl insb insbes ing jh jur kap
-    lfd lit lt max med min mind mio mrd nr nrn o.ä pkt prof rd rdnr rn rz sog st std str tel tsd tz usf usw
-    vgl verf vo vs zb ziff zit zt zus zzgl
-    jan feb febr mär apr jun jul aug sep sept okt nov dez
-    """.split()
-)
+from assistant.domain import vocabulary
+
+ABBREVIATIONS = frozenset(vocabulary.words("sentences.yaml", "abbreviations"))
 # Abbreviations that often *end* a sentence: split when the next word is capitalised.
-SENTENCE_FINAL_ABBREVIATIONS = frozenset({"usw", "usf", "etc", "ua"})
-MONTHS = frozenset(
-    """januar jan februar feb febr märz mär maerz april apr mai juni jun juli jul august aug
-    september sep sept oktober okt november nov dezember dez""".split()
-)
-ORDINAL_CONTEXT = frozenset(
-    """der die das dem den des am im zum zur vom ab bis seit ein eine einer eines einem einen jeder jede
-    jedes jedem jeden sein seine seinem seines seiner ihr ihre ihrem ihres ihrer dieser diese dieses diesem
-    diesen zum nächsten vor nach""".split()
-)
+SENTENCE_FINAL_ABBREVIATIONS = frozenset(vocabulary.words("sentences.yaml", "sentence_final_abbreviations"))
+MONTHS = frozenset(vocabulary.words("sentences.yaml", "months"))
+ORDINAL_CONTEXT = frozenset(vocabulary.words("sentences.yaml", "ordinal_context"))
+# A line this short without closing punctuation is a heading, a name or an attribution
+# ("– Prof. Michael Hübner"): the next line starts a new sentence.
+SHORT_LINE_CHARS = 60
+MAX_PARENTHESIS_CHARS = 200  # a period inside "(…" this close to its opening does not end a sentence
 
 _MONTH_NAMES = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 _HARD_BREAK = re.compile(
@@ -57,6 +51,14 @@ _CLOSERS = "\"'”“»«)]*_"
 _NEXT_WORD = re.compile(r"\s+([^\s]+)")
 _DOTTED_SHORT = re.compile(r"^(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}\.?$")
 _SINGLE_LETTER = re.compile(r"^[^\W\d_]$")
+_INNER_CAPITAL = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+[A-ZÄÖÜ][\w]*$")  # "SächsABl", "BGBl"
+_LINE_END_PUNCT = ".!?…:;,\"'”“»«)]"
+
+
+def _inside_parenthesis(text: str, block_start: int, at: int) -> bool:
+    """Whether ``at`` lies inside a parenthesis opened at most MAX_PARENTHESIS_CHARS before."""
+    window = text[max(block_start, at - MAX_PARENTHESIS_CHARS) : at]
+    return window.count("(") > window.count(")")
 
 
 def _word_start(text: str, floor: int, end: int) -> int:
@@ -86,7 +88,9 @@ def _is_boundary(text: str, block_start: int, punct_start: int, end: int, punct:
     next_bare = next_word.strip(".,;:()„“\"'*_").lower()
     if bare in SENTENCE_FINAL_ABBREVIATIONS:
         return first.isupper()
-    if bare in ABBREVIATIONS or _SINGLE_LETTER.match(word) or _DOTTED_SHORT.match(word):
+    if bare in ABBREVIATIONS or _SINGLE_LETTER.match(word) or _DOTTED_SHORT.match(word) or _INNER_CAPITAL.match(word):
+        return False
+    if _inside_parenthesis(text, block_start, punct_start):
         return False
     if word.isdigit():
         if next_bare in MONTHS:
@@ -139,15 +143,30 @@ def _is_hard_break(text: str, brk: re.Match[str]) -> bool:
     return not (prev_char.islower() or prev_char == ",")
 
 
+def _short_line_breaks(text: str) -> list[tuple[int, int]]:
+    """Line breaks after a short line without closing punctuation, before an uppercase start."""
+    out = []
+    for m in _LINE_BREAK.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line = text[line_start : m.start()].strip()
+        if line and len(line) < SHORT_LINE_CHARS and line[-1] not in _LINE_END_PUNCT:
+            out.append(m.span())
+    return out
+
+
+_LINE_BREAK = re.compile(r"\n(?=[ \t]*[A-ZÄÖÜ„\"–-])")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of sentences in ``text``, whitespace excluded, in order."""
+    breaks = sorted({b.span() for b in _HARD_BREAK.finditer(text) if _is_hard_break(text, b)} | set(_short_line_breaks(text)))
     spans: list[tuple[int, int]] = []
     block_start = 0
-    for brk in _HARD_BREAK.finditer(text):
-        if not _is_hard_break(text, brk):
-            continue
-        spans.extend(_block_spans(text, block_start, brk.start()))
-        block_start = brk.end()
+    for start, end in breaks:
+        if start < block_start:
+            continue  # inside a break already taken (a blank line also matches the short-line rule)
+        spans.extend(_block_spans(text, block_start, start))
+        block_start = end
     spans.extend(_block_spans(text, block_start, len(text)))
     return spans
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-from assistant.text.facts import fact_tokens
+from assistant.text.facts import fact_kinds, fact_tokens
 from assistant.text.sentences import split_sentences
 
-MIN_CHARS = 25  # shorter statements are kept only when they carry a fact (amount, date, §)
+MIN_CHARS = 25  # shorter statements are kept only when they carry a fact (amount, date, §), not a bare number ("Werkstatt 2")
 MAX_LABEL_CHARS = 60  # "**Sachsen**" above a list is its label, like an intro ending in ":"
 # A list under a heading is one statement up to this length; a longer one stays item by item as
 # before: a timeline ("Weg zur Gründung") quoted whole would crowd out the one date asked for.
@@ -155,10 +155,14 @@ def quotable_statements(
     for i, statement in enumerate(statements(text, budget, heading)):
         if not statement or len(statement) > budget or is_fragment(statement):
             continue
-        if len(statement) < MIN_CHARS and not fact_tokens(statement):
+        if len(statement) < MIN_CHARS and not (fact_kinds(statement) or _cites_law(statement)):
             continue
         out.append((i, statement))
     return out
+
+
+def _cites_law(statement: str) -> bool:
+    return any(t.startswith(("§", "art")) for t in fact_tokens(statement))
 
 
 def statement_embed_text(title: str, heading_path: tuple[str, ...] | list[str], statement: str) -> str:

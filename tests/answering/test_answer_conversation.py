@@ -17,12 +17,31 @@ PREVIOUS = Turn("Wie hoch ist die Förderung bei STARK?", "Wie hoch ist die För
 def test_follow_up_detection() -> None:
     r = FollowUpResolver()
     assert r.is_follow_up("Und bis wann kann ich den Antrag stellen?", PREVIOUS)
-    assert r.is_follow_up("Gilt das auch für Thüringen?", PREVIOUS, {"thueringen"})
+    assert r.is_follow_up("Gilt das auch für Thüringen?", PREVIOUS, {"Thüringen"})
     assert r.is_follow_up("Wie hoch ist die Förderung dort?", PREVIOUS)
     assert not r.is_follow_up("Was ist das Investitionsgesetz Kohleregionen?", PREVIOUS)
     assert not r.is_follow_up("Welche Förderung gibt es für Wasserstoff-Elektrolyseure in der Lausitz?", PREVIOUS)
     assert not r.is_follow_up("Und bis wann kann ich den Antrag stellen?", None)
-    assert r.resolve("Und bis wann kann ich den Antrag stellen?", PREVIOUS) == "STARK: Bis wann kann ich den Antrag stellen?"
+    follow = r.resolve("Und bis wann kann ich den Antrag stellen?", PREVIOUS)
+    assert follow is not None and follow.query == "Bis wann kann ich den Antrag stellen? STARK"
+    assert follow.subject_doc_id == "stark"
+
+
+def test_a_follow_up_carries_the_subject_not_the_question_words_nor_the_document_title() -> None:
+    r = FollowUpResolver()
+    rate = Turn("Wie hoch ist die Förderquote bei STARK?", "Wie hoch ist die Förderquote bei STARK?", ["stark"],
+                ["STARK – Stärkung der Transformationsdynamik"])
+    follow = r.resolve("Und wie lange läuft das?", rate)
+    assert follow is not None and follow.query == "Wie lange läuft das? STARK"  # not "Förderquote", not the title
+    hub = Turn("Welche Förderung gibt es für Smart-Infrastructure-Projekte in Leipzig?",
+               "Welche Förderung gibt es für Smart-Infrastructure-Projekte in Leipzig?", ["hub-leipzig"], ["Hub"])
+    lausitz = r.resolve("Und in der Lausitz?", hub)
+    assert lausitz is not None and lausitz.subject_doc_id is None  # a new place: not the Leipzig document again
+    assert lausitz.query == "Welche Förderung gibt es für Smart-Infrastructure-Projekte In der Lausitz?"
+    assert "Leipzig" not in lausitz.query
+    chained = Turn("x", lausitz.query, [], [])
+    again = r.resolve("Und bis wann?", chained)
+    assert again is not None and "Lausitz" in again.query and "Smart-Infrastructure-Projekte" in again.query
 
 
 def test_follow_up_retrieves_the_previous_subject(answerer) -> None:

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from assistant.answering.citations import CITATION
-from assistant.answering.selection import candidates
+from assistant.answering.selection import candidates, whole_documents
 from assistant.search.filters import Filters
 from assistant.storage.embedding_cache import StatementVectors
 from tests.conftest import CountingEmbedder
@@ -117,7 +117,8 @@ def test_answer_statements_are_embedded_at_index_time(answerer) -> None:
     counting = CountingEmbedder(answerer.embedder)
     vectors = StatementVectors(counting, answerer.settings.embedding_cache_path)
     result = answerer.search("Wie hoch ist die Förderung bei STARK?", k=5)
-    cands = candidates(answerer.answers._whole_documents(result.hits), answerer.settings.answer_max_chars)
+    hits = whole_documents(result.hits, answerer.snapshot, 2)
+    cands = candidates(hits, answerer.settings.answer_max_chars)
     assert len(cands) >= 3
     got = vectors.get([c.embed_text for c in cands])
     assert counting.embedded == []
@@ -155,51 +156,6 @@ def test_an_unusable_embedding_cache_only_costs_speed(answerer, tmp_path) -> Non
 
 
 
-
-
-def _stated(text: str, title: str, heading: str = "") -> object:
-    """A stand-in for a chosen Candidate: only text, document title and heading matter here."""
-    from types import SimpleNamespace
-
-    chunk = SimpleNamespace(heading_path=(heading,) if heading else ())
-    return SimpleNamespace(text=text, hit=SimpleNamespace(document=SimpleNamespace(title=title)), passage=SimpleNamespace(chunk=chunk))
-
-
-def test_the_asked_for_fact_must_be_about_what_was_asked() -> None:
-    from assistant.answering.answer_check import fact_on_topic as _fact_on_topic
-    from assistant.text.analyzer import GermanAnalyzer
-
-    analyzer = GermanAnalyzer()
-    title = "ERP-Gründerkredit – StartGeld"
-    limit = _stated("Finanziert werden Vorhaben mit höchstens 125.000 Euro.", title)
-    rate = _stated("Der Zinssatz beträgt derzeit 4,1 Prozent.", title)
-    question = "Wie hoch ist der Zinssatz beim ERP-Gründerkredit StartGeld?"
-    assert not _fact_on_topic(question, [limit], analyzer)  # an amount, but not the asked-for one
-    assert _fact_on_topic(question, [limit, rate], analyzer)
-    # The heading can say what the fact is about; the programme's own name is no evidence.
-    assert _fact_on_topic(question, [_stated("Derzeit 4,1 Prozent.", title, "Zinssatz")], analyzer)
-    assert _fact_on_topic("Wie hoch ist die Förderung beim StartGeld?", [limit], analyzer)  # nothing beyond the name
-    # Inflected forms match by prefix ("studieren" / "Studierenden").
-    study = _stated("Zum Wintersemester 2026/27 sollen die ersten Studierenden beginnen.", "Medizinische Universität Lausitz")
-    assert _fact_on_topic("Kann man in Cottbus bald Medizin studieren, und ab wann?", [study], analyzer)
-    # "Wer leitet …?" needs a named person in a statement about that unit.
-    lead = "Wer leitet das Referat Digitale Stadt?"
-    founded = _stated("Am 1. April 2019 wurde das Referat Digitale Stadt gegründet.", "Digitale Stadt Leipzig")
-    assert not _fact_on_topic(lead, [founded], analyzer)
-    head = _stated("Das Referat Digitale Stadt leitet Dr. Anna Schmidt.", "Digitale Stadt Leipzig")
-    assert _fact_on_topic(lead, [head], analyzer)
-    other = _stated("Sprecher der Werkstatt ist Prof. Dr. Michael Hübner.", "Werkstatt 2 – Innovation", "Werkstatt 2")
-    assert not _fact_on_topic("Wer ist Werkstattsprecher der Werkstatt Kunst und Kultur?", [other], analyzer)
-    assert _fact_on_topic("Werkstatt 2 Werkstattsprecher", [other], analyzer)
-    # An "Ansprechpartner" may be an office: the answer need not name a person.
-    office = _stated("Vor einem STARK-Antrag lohnt das Gespräch mit der Landesstelle: SAS (Sachsen).", "STARK")
-    assert _fact_on_topic("Wer ist Ansprechpartner für STARK in Sachsen?", [office], analyzer)
-    # "Budget" only says an amount is asked, like "Förderquote".
-    budget = _stated("Für die Unternehmensförderung stehen 238 Millionen Euro zur Verfügung.", "JTF in Brandenburg")
-    assert _fact_on_topic("JTF Brandenburg Unternehmensförderung Budget", [budget], analyzer)
-    # "läuft" only says a duration is asked, like "wie lange": the programme's end date answers it.
-    end = _stated("Laufend bis 2038; programmbezogene Fristen stehen in den Aufrufen.", "Investitionsgesetz Kohleregionen")
-    assert _fact_on_topic("Bis wann läuft das Investitionsgesetz Kohleregionen?", [end], analyzer)
 
 
 def _hit(doc_id: str, title: str):
@@ -255,7 +211,7 @@ def test_statements_are_labelled_with_their_document_unless_it_is_named() -> Non
 def test_the_retrievers_passage_score_breaks_ties_between_statements(embedder, tmp_path) -> None:
     """The same sentence in the passage the retriever ranked first and in an unretrieved section:
     only the passage prior tells them apart, and it prefers the retrieved one."""
-    from assistant.answering.selection import W_PASSAGE, Candidate, SentenceSelector
+    from assistant.answering.selection import Candidate, SentenceSelector
     from assistant.search.result import Passage
 
     hit = _hit("grw", "GRW – Gemeinschaftsaufgabe")
@@ -266,7 +222,7 @@ def test_the_retrievers_passage_score_breaks_ties_between_statements(embedder, t
     selector = SentenceSelector(embedder, StatementVectors(embedder, tmp_path / "cache.sqlite"))
     ranked = selector.score("Wer finanziert die GRW?", cands)
     assert [c.passage for c in ranked] == [retrieved, unretrieved]
-    assert abs(ranked[0].score - ranked[1].score - W_PASSAGE) < 1e-6
+    assert abs(ranked[0].score - ranked[1].score - selector.model.weights["passage_prior"]) < 1e-6
 
 
 def test_a_fact_match_does_not_crowd_out_statements_on_the_topic() -> None:
@@ -282,8 +238,8 @@ def test_a_fact_match_does_not_crowd_out_statements_on_the_topic() -> None:
         "Anträge stellen Unternehmen bei der Förderbank ihres Landes.",
     )
     article, halves, apply = (Candidate(t, hit, hit.passages[0], (0, i)) for i, t in enumerate(texts))
-    article.score, article.facts = 1.14, 1.0  # topical 0.94
-    halves.score = 0.88
-    apply.score = 0.6
+    article.score, article.topical = 1.14, 0.94  # wins by its fact feature
+    halves.score = halves.topical = 0.88
+    apply.score = apply.topical = 0.6
     selector = SentenceSelector(None, None, GermanAnalyzer())  # type: ignore[arg-type]  # select() embeds nothing
     assert selector.select([article, halves, apply], max_chars=600) == [article, halves]

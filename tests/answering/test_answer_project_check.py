@@ -105,3 +105,69 @@ def test_a_sentence_about_what_is_not_funded_is_no_reason(index_files) -> None:
     )
     reasons = [e.document_sentence for m in check.programmes for e in m.evidence]
     assert reasons and not any(r.startswith("Ausgeschlossen") for r in reasons)
+
+
+_OFFER = """---
+title: "{title}"
+type: foerderprogramm
+region: [{region}]
+land: [{land}]
+zielgruppe: [{groups}]
+source_url: "https://example.org/{slug}"
+stand: 2026-11-01
+status: offen
+---
+# {title}
+
+## Gegenstand
+{text}
+
+## Quelle
+Website der Förderbank, Seite zum Programm {title} (example.org), abgerufen 2026.
+"""
+
+
+def _programme(slug: str, title: str, land: str, region: str, groups: str, text: str) -> tuple[str, str]:
+    body = _OFFER.format(title=title, slug=slug, land=land, region=region, groups=groups, text=text)
+    return f"foerderprogramm/{slug}.md", body
+
+
+def test_a_verein_gets_open_programmes_of_its_land_first_and_never_a_source_line_as_reason(index_files) -> None:
+    """Issue #15.3: the sponsor says who it is, programmes of other Länder drop out, programmes for
+    other sponsors follow with a note, and neither a source line nor a historical sentence is a reason."""
+    makerspace = "Werkstätten mit 3D-Druckern und Lasercuttern für Jugendliche und Handwerker werden gefördert."
+    files = dict([
+        _programme("vereine-sachsen", "Ehrenamt digital Sachsen", "Sachsen", "Lausitz", "Vereine",
+                   f"{makerspace} Früher wurden nur Sportvereine gefördert."),
+        _programme("firmen-sachsen", "Digitalbonus Sachsen", "Sachsen", "Lausitz", "Unternehmen, KMU", makerspace),
+        _programme("vereine-anhalt", "Ehrenamt digital Sachsen-Anhalt", "Sachsen-Anhalt", "Mitteldeutsches Revier",
+                   "Vereine", makerspace),
+    ])
+    assistant = index_files(files)
+    description = (
+        "Wir sind ein Verein in Weißwasser und wollen einen digitalen Makerspace aufbauen. "
+        "Dort sollen Jugendliche und Handwerker mit 3D-Druckern und Lasercuttern arbeiten. "
+        "Wir suchen Geld für Geräte und Personal."
+    )
+    check = assistant.check_project(description)
+    ids = [m.doc_id for m in check.programmes]
+    assert "vereine-anhalt" not in ids  # Weißwasser is in Sachsen: another Land's programme is no option
+    assert ids[0] == "vereine-sachsen" and check.programmes[0].eligibility_note is None
+    firms = next(m for m in check.programmes if m.doc_id == "firmen-sachsen")
+    assert ids.index("firmen-sachsen") > ids.index("vereine-sachsen")  # "Handwerker" are users, not the sponsor
+    assert firms.eligibility_note and "Unternehmen" in firms.eligibility_note
+    reasons = [e.document_sentence for m in check.programmes for e in m.evidence]
+    assert reasons and not any("Website" in r or "Früher" in r for r in reasons), reasons
+
+
+def test_a_region_filter_drops_programmes_of_the_other_revier(index_files) -> None:
+    files = dict([
+        _programme("lausitz", "Revierfonds Lausitz", "Sachsen", "Lausitz", "Kommunen",
+                   "Gefördert werden Kindertagesstätten in Gemeinden des Reviers."),
+        _programme("mitte", "Revierfonds Mitteldeutschland", "Sachsen", "Mitteldeutsches Revier", "Kommunen",
+                   "Gefördert werden Kindertagesstätten in Gemeinden des Reviers."),
+    ])
+    assistant = index_files(files)
+    description = "Unsere Gemeinde will eine Kindertagesstätte bauen. Wir brauchen Geld für den Neubau."
+    assert {m.doc_id for m in assistant.check_project(description).programmes} == {"lausitz", "mitte"}
+    assert [m.doc_id for m in assistant.check_project(description, region="Lausitz").programmes] == ["lausitz"]

@@ -6,7 +6,11 @@ import datetime as dt
 
 import pytest
 
-from assistant.answering.binding import binding_note, quoted_statements, states_conditions
+from assistant.answering.binding import (
+    binding_note,
+    quoted_statements,
+    states_conditions,
+)
 from assistant.answering.freshness import closing_lines
 from assistant.answering.models import Answer, Source
 from assistant.domain.documents import DocumentMetadata

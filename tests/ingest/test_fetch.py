@@ -22,7 +22,13 @@ from assistant.errors import (
 )
 from assistant.ingest.fetch import check_metadata, download, extract, store
 from assistant.ingest.load import load_document
-from tests.fixtures.sources import EMPTY_PAGE, PROGRAMME_PAGE, Route, SourceServer, self_signed_context
+from tests.fixtures.sources import (
+    EMPTY_PAGE,
+    PROGRAMME_PAGE,
+    Route,
+    SourceServer,
+    self_signed_context,
+)
 
 NOW = dt.datetime(2026, 12, 3, 10, 30, tzinfo=dt.UTC)
 

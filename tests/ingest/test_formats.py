@@ -196,3 +196,16 @@ def test_error_messages_are_german_and_actionable(write) -> None:
         load_document(write("x.xyz", b"1"), max_bytes=MAX_BYTES)
     assert "Bitte" in err.value.message
     assert os.fspath("x.xyz") in err.value.message
+
+
+def test_markdown_comments_and_backslash_escapes_are_not_part_of_the_text(write) -> None:
+    from assistant.ingest.load import load_document
+
+    path = write(
+        "frist.md",
+        "<!-- source: https://example.org/quelle -->\n# Frist\n\nDie Frist endet am 31\\. Dezember 2025\\. "
+        "Anträge sind \\*vollständig\\* einzureichen.\n<!--\nNotiz für die Redaktion\n-->\n",
+    )
+    text = load_document(path, max_bytes=10**6).text
+    assert "source:" not in text and "Notiz" not in text and "<!--" not in text
+    assert "31. Dezember 2025." in text and "\\" not in text

@@ -88,7 +88,7 @@ def test_modes_and_paging(small_assistant: Assistant) -> None:
 def test_confidence_separates_in_and_out_of_domain(small_assistant: Assistant) -> None:
     inside = small_assistant.search("Förderquote STARK Zuschuss").confidence
     outside = small_assistant.search("Rezept für Apfelkuchen mit Streuseln").confidence
-    assert 0.0 <= outside < small_assistant.settings.abstain_threshold <= inside <= 1.0
+    assert 0.0 <= outside < small_assistant.answers.abstain_threshold <= inside <= 1.0
 
 
 def test_words_that_only_say_which_fact_is_asked_do_not_count_as_topic(index_files) -> None:
@@ -116,7 +116,7 @@ def test_confidence_drops_when_the_asked_for_fact_is_missing(small_assistant: As
     held = small_assistant.search("Wie hoch ist die Förderquote bei STARK?")
     missing = small_assistant.search("Wie lautet die Telefonnummer der STARK-Beratung beim BAFA?")
     assert held.signals["fact_cov"] == 1.0 and missing.signals["fact_cov"] == 0.0
-    threshold = small_assistant.settings.abstain_threshold
+    threshold = small_assistant.answers.abstain_threshold
     assert missing.confidence < threshold <= held.confidence
     # a question that asks for no particular fact is not judged by this signal
     assert small_assistant.search("Beratung für Projektträger").signals["fact_cov"] == 1.0

@@ -124,3 +124,34 @@ def test_dot_leaders_are_fast() -> None:
     started = time.perf_counter()
     split_sentences(text)
     assert time.perf_counter() - started < 1.0
+
+
+def test_a_quotes_attribution_and_a_short_heading_line_stand_apart() -> None:
+    text = (
+        "„Wir wollen Projekte nachhaltig unterstützen.“\n"
+        "– Prof. Anna Beispiel\n"
+        "Die nächste Sitzung findet am 21.10.2024 statt.\n"
+        "Beteiligte der Runde\n"
+        "Stadt Musterhausen, Kammer und Hochschule"
+    )
+    assert split_sentences(text) == [
+        "„Wir wollen Projekte nachhaltig unterstützen.“",
+        "– Prof. Anna Beispiel",
+        "Die nächste Sitzung findet am 21.10.2024 statt.",
+        "Beteiligte der Runde",
+        "Stadt Musterhausen, Kammer und Hochschule",
+    ]
+    wrapped = "Der Antrag ist bei der zuständigen Bewilligungsstelle des Landes vor dem Beginn\nDes Vorhabens zu stellen."
+    assert len(split_sentences(wrapped)) == 1  # a long wrapped line continues the sentence
+
+
+def test_periods_inside_a_parenthesis_or_after_an_inner_capital_do_not_end_a_sentence() -> None:
+    text = (
+        "Kommunen in instabiler Haushaltslage (Kat. D) erhalten 5,0 Prozentpunkte mehr. "
+        "Maßgeblich ist die Verwaltungsvorschrift vom 31. Juli 2019 (SächsABl. S. 123). Danach gilt Weiteres."
+    )
+    assert split_sentences(text) == [
+        "Kommunen in instabiler Haushaltslage (Kat. D) erhalten 5,0 Prozentpunkte mehr.",
+        "Maßgeblich ist die Verwaltungsvorschrift vom 31. Juli 2019 (SächsABl. S. 123).",
+        "Danach gilt Weiteres.",
+    ]

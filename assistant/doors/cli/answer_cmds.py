@@ -9,7 +9,14 @@ from typing import Annotated, Optional
 import typer
 
 from assistant.answering.models import Answer, ProjectCheck
-from assistant.doors.cli.app import EXIT_ERROR, app, assistant_for_command, err, out, provenance
+from assistant.doors.cli.app import (
+    EXIT_ERROR,
+    app,
+    assistant_for_command,
+    err,
+    out,
+    provenance,
+)
 from assistant.search.filters import Filters
 
 

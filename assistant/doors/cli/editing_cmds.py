@@ -9,7 +9,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from assistant.doors.cli.app import EXIT_OK, EXIT_PARTIAL, app, assistant_for_command, out
+from assistant.doors.cli.app import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    app,
+    assistant_for_command,
+    out,
+)
 from assistant.ingest.review import ReviewList
 from assistant.ingest.sources import RecheckReport
 from assistant.text.plural import count

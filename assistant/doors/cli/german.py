@@ -141,7 +141,7 @@ def german_plural(singular: str, plural: str, n: int) -> str:
     return forms[0] if n == 1 else forms[1]
 
 
-def _display_type(self: Any, ctx: click.Context) -> str | None:
+def _display_type(self: Any, ctx: _click.Context) -> str | None:
     """``<Zahl>``, ``<Text>``, ``<Pfad>`` (with "…" when repeatable); none for flags."""
     desc = self.type_descriptor
     if getattr(self, "is_flag", False) or desc.annotation is bool:

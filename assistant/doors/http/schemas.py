@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.ingest.indexer import FileOutcome, IndexReport
 from assistant.doors.http.schemas_editing import ProvenanceOut
+from assistant.ingest.indexer import FileOutcome, IndexReport
 from assistant.search.filters import Filters
 from assistant.storage.records import ChunkRecord, DocumentRecord
 
@@ -172,6 +172,11 @@ class ContactOut(BaseModel):
     note: str | None = None
 
 
+# no_results; off_topic: outside the knowledge base; low_confidence: nothing matches well enough;
+# fact_not_found: the documents do not state the asked-for fact; no_statement: nothing quotable.
+AbstainReason = Literal["no_results", "off_topic", "low_confidence", "fact_not_found", "no_statement"]
+
+
 class AnswerOut(BaseModel):
     answer_id: str = Field(description="Send it back with POST /api/feedback.")
     question: str
@@ -184,6 +189,7 @@ class AnswerOut(BaseModel):
     contacts: list[ContactOut] = Field(default_factory=list)
     generator: str = "extractive"
     fallback_reason: str | None = None
+    abstain_reason: AbstainReason | None = Field(None, description="Why the answer abstains (see AbstainReason).")
     conversation_id: str | None = None
     follow_up: bool = False
     binding_note: str | None = Field(None, description="Last line of text if amounts, deadlines, eligibility are stated.")

@@ -23,6 +23,17 @@ _EMPTY_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
+# What a Markdown reader never sees: HTML comments ("<!-- source: … -->") and the backslash of
+# an escaped punctuation character ("31\\. Dezember" reads "31. Dezember").
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def readable_markdown(text: str) -> str:
+    """The text as a reader sees it: comments removed, backslash escapes resolved."""
+    return _ESCAPE.sub(r"\1", _HTML_COMMENT.sub("", text))
+
+
 def _clean_heading(raw: str) -> str:
     text = re.sub(r"[*_`]+", "", raw)  # drop emphasis markers: "**Förderung**" → "Förderung"
     return re.sub(r"\s+", " ", text).strip()
@@ -33,6 +44,7 @@ def markdown_sections(text: str) -> tuple[list[Section], str | None]:
 
     The first level-1 heading is preferred as title candidate, else the first heading.
     """
+    text = readable_markdown(text)
     sections: list[Section] = []
     path: list[tuple[int, str]] = []
     buf: list[str] = []

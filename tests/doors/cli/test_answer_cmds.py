@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.doors.cli import app
-from assistant.evaluation.answers import answer_metrics, normalise
+from assistant.evaluation.answers import normalise
 
 
 @pytest.fixture
@@ -64,19 +64,18 @@ def test_projekt_check_from_file(cli_env, tmp_path) -> None:
 
 
 def test_answer_metrics(answerer) -> None:
+    from assistant.evaluation.questions import Question
+    from assistant.evaluation.runner import run_questions, summarise
+
     questions = [
-        {"id": "q1", "kind": "fact", "question": "Wie hoch ist die Förderung bei STARK?", "relevant": ["stark"],
-         "answer_hint": "90  prozent"},
-        {"id": "q2", "kind": "fact", "question": "Wie hoch ist die Förderquote der Revierwerkstatt?",
-         "relevant": ["revierwerkstatt"], "answer_hint": "200.000 Euro je Vorhaben"},
-        {"id": "q3", "kind": "unanswerable", "question": "Was kostet ein Döner in Berlin?", "relevant": [],
-         "answer_hint": None},
+        Question("q1", "fact", "Wie hoch ist die Förderung bei STARK?", ("stark",), "90  prozent"),
+        Question("q2", "fact", "Wie hoch ist die Förderquote der Revierwerkstatt?", ("revierwerkstatt",),
+                 "200.000 Euro je Vorhaben"),
+        Question("q3", "unanswerable", "Was kostet ein Döner in Berlin?", (), None),
     ]
-    m = answer_metrics(answerer, questions)
-    assert m["answer_rate_answerable"] == 1.0
-    assert m["abstention_rate_unanswerable"] == 1.0
-    assert m["answer_hint_rate"] == 1.0
-    assert m["answerable"] == 2 and m["unanswerable"] == 1
+    summary = summarise(run_questions(answerer, questions))
+    assert summary.answers == {"hint": 1.0, "answered": 1.0, "declined": 1.0}
+    assert summary.per_kind["fact"]["n"] == 2 and summary.per_kind["unanswerable"]["declined"] == 1.0
     assert normalise("Bis zu 90\u00a0Prozent [1].") == "bis zu 90 prozent."
     assert normalise("Der Bund trägt bis zu 90 % [2].") == normalise("Der Bund trägt bis zu 90 Prozent.")
     assert normalise("90%") == "90 prozent"

@@ -157,16 +157,26 @@ def test_eval_on_a_custom_question_file(env: Path) -> None:
                 {"id": "1", "kind": "keyword", "question": "STARK Förderquote", "relevant": ["stark"], "answer_hint": "90 Prozent"},
                 {"id": "2", "kind": "english", "question": "How much money does the InvKG provide?", "relevant": ["invkg"], "answer_hint": "14 Milliarden Euro"},
                 {"id": "3", "kind": "unanswerable", "question": "Wie ist das Wetter in Cottbus?", "relevant": [], "answer_hint": None},
+                {"id": "4", "kind": "followup", "question": "Und wie lange läuft das?", "relevant": ["stark"],
+                 "answer_hint": "vier Jahre", "context": "Wie hoch ist die Förderquote bei STARK?"},
             ]
         ),
         "utf-8",
     )
     result = run("eval", "--questions", str(questions), "--compare", "--report", str(env / "r.json"))
     assert result.exit_code == 0, result.output
-    report = json.loads((env / "r.json").read_text())
-    assert [r["mode"] for r in report["runs"]] == ["dense", "lexical", "hybrid"]
-    assert report["runs"][2]["overall"]["recall@5"] == 1.0
-    assert "ndcg@10 im Vergleich" in result.output and "AUROC" in result.output
+    report = json.loads((env / "r.json").read_text())["sets"][0]
+    assert list(report["summaries"]) == ["dense", "lexical", "hybrid"]
+    hybrid = report["summaries"]["hybrid"]
+    assert hybrid["all"]["ranking"]["recall@5"] == 1.0
+    assert hybrid["all"]["n"] == hybrid["train"]["n"] + hybrid["test"]["n"] == 4  # fixed halves cover the set
+    rows = {row["id"]: row for row in report["per_question"]["hybrid"]}
+    assert rows["4"]["ranked"][0] == "stark" and rows["4"]["hint"] is True  # a follow-up is the second turn
+    assert rows["3"]["answered"] is False
+    assert "Überblick (hybrid)" in result.output and "AUROC" in result.output and "followup" in result.output
+    only_train = run("eval", "--questions", str(questions), "--half", "train", "--report", str(env / "t.json"))
+    train = json.loads((env / "t.json").read_text())["sets"][0]["summaries"]["hybrid"]["all"]["n"]
+    assert only_train.exit_code == 0 and train == hybrid["train"]["n"]
     broken = env / "kaputt.jsonl"
     broken.write_text('{"id": 1}\n', "utf-8")
     bad = runner.invoke(app, ["eval", "--questions", str(broken)])
