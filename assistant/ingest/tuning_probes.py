@@ -34,4 +34,4 @@ def logged_question_probes(settings: Settings, embedder: Embedder) -> list[Probe
     except EmbedderError as exc:
         log.warning("logged questions not usable for tuning the vector index: %s", exc)
         return []
-    return [ProbeSet(LOGGED, vectors)]
+    return [ProbeSet(LOGGED, vectors, details={"source": "usage log, most recent distinct questions"})]

@@ -63,7 +63,7 @@ def build_vector_index(
     index.nprobe = nprobe
     tuning = tuple(
         {"probes": p.name, "queries": len(p), "recall_at_10": round(r, 4),
-         "required": round(TARGET_RECALL + p.margin, 4)}
+         "required": round(TARGET_RECALL + p.margin, 4), "against": "exact inner-product search"} | p.details
         for p, r in zip(probe_sets, recalls)
     )
     log.info("IVF index: %d vectors, nlist=%d, nprobe=%d, recall@10 %s", n, nlist, nprobe, tuning)

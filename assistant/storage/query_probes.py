@@ -19,7 +19,7 @@ and the comparisons behind it are in docs/decisions/0006-vector-recall.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -63,6 +63,7 @@ class ProbeSet:
     name: str
     vectors: np.ndarray
     margin: float = 0.0
+    details: dict = field(default_factory=dict)  # how the probes were made, for the manifest
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -77,7 +78,7 @@ def pushed_passages(
     """
     n, dim = vectors.shape
     if n == 0 or count <= 0:
-        return ProbeSet(PUSHED, np.zeros((0, dim), dtype=np.float32), PUSHED_MARGIN)
+        return ProbeSet(PUSHED, np.zeros((0, dim), dtype=np.float32), PUSHED_MARGIN, _details(geometry, seed))
     rng = np.random.default_rng(seed)
     sources = vectors[rng.choice(n, min(count, n), replace=False)].astype(np.float32)
     count = len(sources)
@@ -95,7 +96,17 @@ def pushed_passages(
         rng.normal(geometry.cosine_mean, geometry.cosine_sd, count), geometry.cosine_min, geometry.cosine_max
     ).astype(np.float32)[:, None]
     probes = cosines * centres + np.sqrt(1 - cosines**2) * _unit(noise)
-    return ProbeSet(PUSHED, _unit(probes), PUSHED_MARGIN)
+    return ProbeSet(PUSHED, _unit(probes), PUSHED_MARGIN, _details(geometry, seed))
+
+
+def _details(geometry: QueryGeometry, seed: int) -> dict:
+    g = geometry
+    return {
+        "centre_of_nearest": g.neighbours,
+        "cosine_to_centre": f"N({g.cosine_mean}, {g.cosine_sd}) in [{g.cosine_min}, {g.cosine_max}]",
+        "direction": "covariance of the indexed vectors",
+        "seed": seed,
+    }
 
 
 def exact_top_k(vectors: np.ndarray, queries: np.ndarray, k: int, block: int = 65_536) -> np.ndarray:

@@ -32,7 +32,7 @@ def test_enough_logged_questions_are_used_and_recorded(make_settings, embedder) 
     assert info["kind"] == "ivf"
     probes = {t["probes"]: t for t in info["tuning"]}
     assert set(probes) == {"pushed-passages", LOGGED}
-    assert probes[LOGGED]["queries"] == MIN_QUESTIONS
+    assert probes[LOGGED]["queries"] == MIN_QUESTIONS and probes[LOGGED]["source"].startswith("usage log")
     assert probes[LOGGED]["recall_at_10"] >= info["target_recall"]
     assert "Kitas" not in str(info)  # counts and recall only, never the questions
 

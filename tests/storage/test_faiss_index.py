@@ -72,6 +72,7 @@ def test_ivf_info_records_how_recall_was_measured() -> None:
     (pushed,) = info.tuning
     assert pushed["probes"] == "pushed-passages" and pushed["queries"] == 400
     assert pushed["recall_at_10"] >= pushed["required"] > TARGET_RECALL
+    assert pushed["against"] == "exact inner-product search" and pushed["centre_of_nearest"] == 10
     assert info.measured_recall == pushed["recall_at_10"]
 
 
