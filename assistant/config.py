@@ -133,5 +133,9 @@ class Settings(BaseSettings):
         return self.embedding_cache or self.index_dir / "embedding-cache.sqlite"
 
     @property
+    def usage_log_path(self) -> Path:
+        return self.index_dir / "usage.sqlite"
+
+    @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)

@@ -162,7 +162,7 @@ class Assistant:
     @property
     def usage(self) -> UsageLog:
         if self._usage is None:
-            self._usage = UsageLog(self.settings.index_dir / "usage.sqlite")
+            self._usage = UsageLog(self.settings.usage_log_path)
         return self._usage
 
     @property

@@ -34,6 +34,7 @@ from assistant.errors import (
 from assistant.ingest.chunker import chunk_document
 from assistant.ingest.files import iter_source_files
 from assistant.ingest.load import SUPPORTED_SUFFIXES, content_hash, load_document
+from assistant.ingest.tuning_probes import logged_question_probes
 from assistant.storage.bm25 import LexicalIndex
 from assistant.storage.embedding_cache import EmbeddingCache, embed_passages_cached
 from assistant.storage.faiss_index import build_vector_index, save_vector_index
@@ -287,7 +288,8 @@ def _publish(
         )
     finally:
         cache.close()
-    vector_index, info = build_vector_index(vectors, settings.ivf_threshold)
+    real_probes = logged_question_probes(settings, embedder) if len(chunks) >= settings.ivf_threshold else []
+    vector_index, info = build_vector_index(vectors, settings.ivf_threshold, real_probes)
     lexical = LexicalIndex.build([c.embed_text for c in chunks])
     name = next_generation_name(settings.index_dir)
     building = settings.index_dir / f".building-{name.split('-')[-1]}"

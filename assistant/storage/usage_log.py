@@ -179,3 +179,26 @@ class UsageLog:
         self._closed = True
         atexit.unregister(self.flush)
         self._db.close()
+
+
+def recent_questions(path: Path, limit: int) -> list[str]:
+    """Up to ``limit`` distinct questions, most recently asked first; [] without a readable log.
+
+    Opened read-only and separately from a running ``UsageLog``: the indexer uses
+    these as real query vectors for tuning the vector index.
+    """
+    if not path.exists():
+        return []
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = db.execute(
+                "SELECT trim(query) FROM queries WHERE trim(query) != ''"
+                " GROUP BY lower(trim(query)) ORDER BY max(ts) DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return []
+    return [r[0] for r in rows]

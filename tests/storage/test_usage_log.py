@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from assistant.storage.usage_log import UsageLog
+from assistant.storage.usage_log import UsageLog, recent_questions
 
 
 def test_buffered_queries_are_written_by_stats_close_and_the_timer(tmp_path) -> None:
@@ -22,3 +22,16 @@ def test_buffered_queries_are_written_by_stats_close_and_the_timer(tmp_path) -> 
     stats = reader.stats()
     assert stats.total_queries == 3 and stats.top_unanswered == [("wer berät kommunen?", 1)]
     reader.close()
+
+
+def test_recent_questions_are_distinct_newest_first_and_limited(tmp_path) -> None:
+    path = tmp_path / "usage.sqlite"
+    assert recent_questions(path, 10) == []  # no log yet
+    log = UsageLog(path)
+    rows = [("2026-01-01T10:00:00+00:00", "Wer fördert Kitas?"), ("2026-01-02T10:00:00+00:00", "Frist STARK"),
+            ("2026-01-03T10:00:00+00:00", " wer fördert kitas? "), ("2026-01-04T10:00:00+00:00", "   ")]
+    with log._db:  # fixed timestamps: the order is what is tested
+        log._db.executemany("INSERT INTO queries VALUES (?, 'api', 'search', ?, NULL, NULL, NULL)", rows)
+    assert [q.lower() for q in recent_questions(path, 10)] == ["wer fördert kitas?", "frist stark"]
+    assert len(recent_questions(path, 1)) == 1
+    log.close()

@@ -297,7 +297,7 @@ def stats(
         return
     out.print(f"Stand: {s.generation} (erstellt {s.created_at})")
     out.print(f"Dokumente: {s.documents}, Abschnitte: {s.chunks}")
-    out.print(f"Embedding-Modell: {s.embedder}; Vektorindex: {s.vector_index.get('kind')}")
+    out.print(f"Embedding-Modell: {s.embedder}; Vektorindex: {_vector_index_line(s.vector_index)}")
     out.print("Nach Typ: " + (", ".join(f"{k} {v}" for k, v in s.by_type.items()) or "–"))
     if docs:
         # One line per document, never wrapped or cut: the ID is what `remove` needs, whole.
@@ -305,3 +305,12 @@ def stats(
         for d in sorted(docs, key=lambda d: d.doc_id):
             out.print(f"{d.doc_id}\t{d.doc_type}\t{d.title}\t{d.source_path}", highlight=False, markup=False,
                       soft_wrap=True)
+
+
+def _vector_index_line(info: dict) -> str:
+    """'flat', or IVF with its search width and the recall@10 measured when it was built."""
+    if info.get("kind") != "ivf":
+        return str(info.get("kind", "unbekannt"))
+    recall = info.get("measured_recall")
+    measured = f", gemessene Trefferquote (Recall@10) {recall:.3f}".replace(".", ",") if recall is not None else ""
+    return f"IVF ({info.get('nlist')} Zellen, {info.get('nprobe')} durchsucht{measured})"
