@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.answering.conversation import Conversation, ConversationStore
 from assistant.answering.engine import AnswerEngine
@@ -25,7 +25,7 @@ from assistant.domain.regions import Location
 from assistant.embedding.batcher import QueryBatcher
 from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.embedding.query_cache import QueryCache
-from assistant.errors import DocumentNotFound, UploadFailed
+from assistant.errors import DocumentNotFound, SnapshotDamaged, UploadFailed
 from assistant.ingest.indexer import (
     FileOutcome,
     IndexReport,
@@ -46,6 +46,8 @@ from assistant.storage.snapshot import Snapshot, open_snapshot
 from assistant.storage.usage_log import UsageLog, UsageStats
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+_READ_ATTEMPTS = 4  # the live generation and the fallbacks kept beside it
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class IndexStats:
     vector_index: dict
     by_type: dict[str, int]
     facets: dict[str, list[str]]
+    fallback_from: str | None = None  # the generation CURRENT names when a damaged one is replaced
 
 
 class Assistant:
@@ -122,6 +125,7 @@ class Assistant:
         self._embedder = self._for_queries(embedder) if embedder is not None else None
         self._retriever: Retriever | None = None
         self._opened_for: str | None = None  # the CURRENT value the retriever was opened for
+        self._damaged: set[str] = set()  # generations whose reads failed while serving
         self._lock = threading.Lock()
         self._usage: UsageLog | None = None
         self.conversations = ConversationStore()
@@ -155,17 +159,39 @@ class Assistant:
         """
         live = current_generation(self.settings.index_dir)
         current = self._retriever
-        if current is not None and live == self._opened_for:
+        if current is not None and live == self._opened_for and not current.snapshot.damaged:
             return current
         with self._lock:
-            if self._retriever is None or self._opened_for != live:
-                snapshot = open_snapshot(self.settings.index_dir)
+            current = self._retriever
+            if current is None or self._opened_for != live or current.snapshot.damaged:
+                if current is not None and current.snapshot.damaged:
+                    self._damaged.add(current.snapshot.name)
+                snapshot = open_snapshot(self.settings.index_dir, skip=self._damaged)
                 self._retriever = Retriever(
                     snapshot, self.embedder, self.search_params, max_query_chars=self.settings.max_query_chars
                 )
                 self._opened_for = live
                 log.info("serving snapshot %s", snapshot.name)
             return self._retriever
+
+    def _read(self, work: Callable[[], T]) -> T:
+        """Run a read; when the served snapshot turns out damaged, again on the next intact one.
+
+        A damaged chunk table is found by the first read that touches the broken page;
+        that generation is skipped from then on, and when no intact one is left the
+        caller gets IndexCorrupt (HTTP 503, a German message in the CLI), never a crash.
+        """
+        for _ in range(_READ_ATTEMPTS - 1):
+            try:
+                return work()
+            except SnapshotDamaged as exc:
+                self._mark_damaged(exc)
+        return work()
+
+    def _mark_damaged(self, exc: SnapshotDamaged) -> None:
+        with self._lock:
+            self._damaged.add(exc.generation)
+        log.error("generation %s is damaged (%s); falling back", exc.generation, exc.message)
 
     @property
     def search_params(self) -> SearchParams:
@@ -207,7 +233,9 @@ class Assistant:
     ) -> SearchResult:
         """Search; ``channel`` ("api", "bot", …) logs the query for the usage statistics, ``near`` adds a place."""
         offset = (max(page, 1) - 1) * k
-        result = self.retriever().search(query, k=k, offset=offset, filters=filters, mode=mode, near=near)
+        result = self._read(
+            lambda: self.retriever().search(query, k=k, offset=offset, filters=filters, mode=mode, near=near)
+        )
         if channel:
             self.usage.record_query(channel=channel, kind="search", query=result.query, confidence=result.confidence)
         return result
@@ -225,7 +253,7 @@ class Assistant:
         ``conversation`` (an id or a Conversation) enables follow-up questions; ``channel``
         logs the question; ``on_delta`` receives LLM text pieces while they stream.
         """
-        return self.answers.ask(question, conversation, filters, channel, on_delta)
+        return self._read(lambda: self.answers.ask(question, conversation, filters, channel, on_delta))
 
     def ask_stream(
         self,
@@ -235,25 +263,38 @@ class Assistant:
         channel: str | None = None,
     ) -> Iterator[str | Answer]:
         """Like ask(), as a generator: LLM text pieces (a preview), then the final checked Answer."""
-        return self.answers.ask_stream(question, conversation, filters, channel)
+        for attempt in range(_READ_ATTEMPTS):
+            started = False
+            try:
+                for item in self.answers.ask_stream(question, conversation, filters, channel):
+                    started = True
+                    yield item
+                return
+            except SnapshotDamaged as exc:
+                if started or attempt == _READ_ATTEMPTS - 1:  # a preview went out already: the caller reports it
+                    raise
+                self._mark_damaged(exc)
 
     def check_project(self, description: str, region: str | None = None, channel: str | None = None) -> ProjectCheck:
         """Funding programmes, strategy fields and contacts that fit a described project."""
         s = self.settings
         checker = ProjectChecker(self, self.answers.selector, max_query_chars=s.max_query_chars)
-        check = checker.check(
-            description, region, today=self.answers.today(), stale_after_months=s.stale_after_months
+        check = self._read(
+            lambda: checker.check(description, region, today=self.answers.today(), stale_after_months=s.stale_after_months)
         )
         if channel:
             self.usage.record_query(channel=channel, kind="projekt-check", query=description)
         return check
 
     def document(self, doc_id: str) -> tuple[DocumentRecord, list[ChunkRecord]]:
-        snap = self.snapshot
-        record = snap.documents.get(doc_id)
-        if record is None:
-            raise DocumentNotFound(f"Ein Dokument mit der ID '{doc_id}' gibt es im Index nicht.")
-        return record, snap.document_chunks(doc_id)
+        def read() -> tuple[DocumentRecord, list[ChunkRecord]]:
+            snap = self.snapshot
+            record = snap.documents.get(doc_id)
+            if record is None:
+                raise DocumentNotFound(f"Ein Dokument mit der ID '{doc_id}' gibt es im Index nicht.")
+            return record, snap.document_chunks(doc_id)
+
+        return self._read(read)
 
     def documents(self) -> list[DocumentRecord]:
         return list(self.snapshot.documents.values())
@@ -273,6 +314,7 @@ class Assistant:
             vector_index=m.get("vector_index", {}),
             by_type=dict(sorted(by_type.items())),
             facets=facet_values(snap),
+            fallback_from=self._opened_for if self._opened_for not in (None, snap.name) else None,
         )
 
     def feedback(self, answer_id: str, helpful: bool, comment: str | None = None, channel: str = "api") -> None:

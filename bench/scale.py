@@ -36,7 +36,8 @@ from assistant.storage.faiss_index import (  # noqa: E402
 )
 from assistant.storage.generations import publish_generation  # noqa: E402
 from assistant.storage.records import DocumentRecord
-from assistant.storage.snapshot import Snapshot, write_snapshot_files
+from assistant.storage.snapshot import Snapshot  # noqa: E402
+from assistant.storage.snapshot_writer import write_snapshot_files  # noqa: E402
 
 DIM = 384
 CHUNKS_PER_DOC = 10

@@ -46,7 +46,8 @@ from assistant.storage.generations import (
     writer_lock,
 )
 from assistant.storage.records import DocumentRecord
-from assistant.storage.snapshot import Snapshot, open_snapshot, write_snapshot_files
+from assistant.storage.snapshot import Snapshot, open_snapshot
+from assistant.storage.snapshot_writer import write_snapshot_files
 from assistant.text.statements import (
     PROJECT_EVIDENCE_CHARS,
     quotable_statements,

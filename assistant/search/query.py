@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.domain.places import locate
 from assistant.domain.regions import Location
-from assistant.embedding.embedders import Embedder
+from assistant.embedding.embedders import Embedder, finite
 from assistant.search.fusion import known_share
 from assistant.search.params import SearchParams
 from assistant.storage.bm25 import LexicalIndex
@@ -44,4 +44,5 @@ def plan_query(
             texts += sentences[: params.description_sentences]
     weights = lexical.term_weights(text)
     location = locate(text) | near if near else locate(text)
-    return QueryPlan(text, embedder.embed_queries(texts), weights, known_share(lexical, weights), location)
+    vectors = finite(embedder.embed_queries(texts))
+    return QueryPlan(text, vectors, weights, known_share(lexical, weights), location)

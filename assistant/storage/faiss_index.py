@@ -16,6 +16,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from assistant.errors import EmbedderError
+
 log = logging.getLogger(__name__)
 
 TARGET_RECALL = 0.97
@@ -31,8 +33,13 @@ class VectorIndexInfo:
 
 
 def build_vector_index(vectors: np.ndarray, ivf_threshold: int) -> tuple[faiss.Index, VectorIndexInfo]:
-    """Build the index for ``vectors`` (n, d), L2-normalised float32."""
+    """Build the index for ``vectors`` (n, d), L2-normalised float32; NaN or inf is refused."""
     n, dim = vectors.shape
+    if not np.isfinite(vectors).all():
+        raise EmbedderError(
+            "Unter den Vektoren sind ungültige Werte (NaN oder unendlich); der Index wurde nicht geändert. "
+            "Bitte die Installation des Embedding-Modells prüfen und erneut indexieren."
+        )
     if n < ivf_threshold:
         index = faiss.IndexFlatIP(dim)
         index.add(vectors)

@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             await to_thread.run_sync(assistant.retriever)
         except RevierlotseError as exc:
             log.warning("starting without a usable index: %s", exc.message)
+        except Exception:  # a damaged index must never stop the server: requests get a 503 instead
+            log.exception("starting without a usable index")
         yield
         assistant.close()
 

@@ -56,14 +56,18 @@ def make_filters(
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded", "unavailable"] = Field(
+        description="degraded: an older generation is served because the live one is damaged."
+    )
     generation: str | None = None
     created_at: str | None = None
     documents: int = 0
     chunks: int = 0
     embedder: str
     llm_configured: bool
-    code: str | None = Field(None, description="Why the service is unavailable (only when status != ok).")
+    code: str | None = Field(
+        None, description="Why the service is degraded or unavailable (only when status != ok)."
+    )
     message: str | None = None
 
 
