@@ -25,17 +25,16 @@ from assistant.domain.regions import Location
 from assistant.embedding.batcher import QueryBatcher
 from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.embedding.query_cache import QueryCache
-from assistant.errors import DocumentNotFound, SnapshotDamaged, UploadFailed
+from assistant.errors import AnswerNotFound, DocumentNotFound, SnapshotDamaged
 from assistant.ingest.indexer import (
-    FileOutcome,
     IndexReport,
     Progress,
     StageHook,
     remove_documents,
     run_index,
 )
-from assistant.ingest.metadata import sidecar_path
-from assistant.ingest.uploads import IncomingFile, is_inside, store_files
+from assistant.ingest.upload_flow import DeleteResult, UploadFlow, UploadResult
+from assistant.ingest.uploads import IncomingFile
 from assistant.search.filters import Filters, facet_values
 from assistant.search.params import SearchParams, load_params
 from assistant.search.result import Mode, SearchResult
@@ -44,56 +43,11 @@ from assistant.storage.generations import current_generation
 from assistant.storage.records import ChunkRecord, DocumentRecord
 from assistant.storage.snapshot import Snapshot, open_snapshot
 from assistant.storage.usage_log import UsageLog, UsageStats
+from assistant.text.clean import scrub_surrogates
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _READ_ATTEMPTS = 4  # the live generation and the fallbacks kept beside it
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """One uploaded file and what indexing made of it (``outcome`` None: not indexed)."""
-
-    name: str
-    original_name: str | None
-    outcome: FileOutcome | None
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome is None or self.outcome.status == "failed"
-
-    @property
-    def reason(self) -> str | None:
-        if self.outcome is None:
-            return "Die Datei wurde nicht indexiert."
-        return self.outcome.reason if self.failed else None
-
-    def to_dict(self) -> dict[str, Any]:
-        if self.failed:
-            return {"file": self.name, "original_name": self.original_name, "status": "failed", "reason": self.reason}
-        assert self.outcome is not None
-        return {
-            "file": self.name,
-            "original_name": self.original_name,
-            "status": self.outcome.status,
-            "doc_id": self.outcome.doc_id,
-            "chunks": self.outcome.chunks,
-            "warnings": self.outcome.warnings,
-        }
-
-
-@dataclass(frozen=True)
-class UploadResult:
-    files: list[UploadedFile]
-    report: IndexReport
-
-
-@dataclass(frozen=True)
-class DeleteResult:
-    doc_id: str
-    generation: str | None
-    file_deleted: bool
-    notice: str | None = None
 
 
 @dataclass
@@ -130,6 +84,7 @@ class Assistant:
         self._usage: UsageLog | None = None
         self.conversations = ConversationStore()
         self.answers = AnswerEngine(self)
+        self.uploads = UploadFlow(self.settings, self.index, self.remove)
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -253,6 +208,7 @@ class Assistant:
         ``conversation`` (an id or a Conversation) enables follow-up questions; ``channel``
         logs the question; ``on_delta`` receives LLM text pieces while they stream.
         """
+        question, conversation = _scrubbed(question, conversation)
         return self._read(lambda: self.answers.ask(question, conversation, filters, channel, on_delta))
 
     def ask_stream(
@@ -263,6 +219,7 @@ class Assistant:
         channel: str | None = None,
     ) -> Iterator[str | Answer]:
         """Like ask(), as a generator: LLM text pieces (a preview), then the final checked Answer."""
+        question, conversation = _scrubbed(question, conversation)
         for attempt in range(_READ_ATTEMPTS):
             started = False
             try:
@@ -278,6 +235,7 @@ class Assistant:
     def check_project(self, description: str, region: str | None = None, channel: str | None = None) -> ProjectCheck:
         """Funding programmes, strategy fields and contacts that fit a described project."""
         s = self.settings
+        description = scrub_surrogates(description)
         checker = ProjectChecker(self, self.answers.selector, max_query_chars=s.max_query_chars)
         check = self._read(
             lambda: checker.check(description, region, today=self.answers.today(), stale_after_months=s.stale_after_months)
@@ -291,10 +249,22 @@ class Assistant:
             snap = self.snapshot
             record = snap.documents.get(doc_id)
             if record is None:
-                raise DocumentNotFound(f"Ein Dokument mit der ID '{doc_id}' gibt es im Index nicht.")
+                raise DocumentNotFound(f"Ein Dokument mit der ID '{doc_id}' gibt es im Index nicht." + self._uploads_hint())
             return record, snap.document_chunks(doc_id)
 
         return self._read(read)
+
+    def _uploads_hint(self) -> str:
+        """Say so when uploads are waiting or failed: the document asked for may be one of them."""
+        entries = self.uploads.entries()
+        pending = sum(e.state == "pending" for e in entries)
+        failed = len(entries) - pending
+        if not entries:
+            return ""
+        return (
+            f" Hochgeladen, aber nicht im Index: {pending} wartend, {failed} fehlgeschlagen "
+            "(Liste unter GET /api/uploads bzw. auf der Mitarbeiterseite)."
+        )
 
     def documents(self) -> list[DocumentRecord]:
         return list(self.snapshot.documents.values())
@@ -317,8 +287,18 @@ class Assistant:
             fallback_from=self._opened_for if self._opened_for not in (None, snap.name) else None,
         )
 
-    def feedback(self, answer_id: str, helpful: bool, comment: str | None = None, channel: str = "api") -> None:
-        self.usage.record_feedback(answer_id=answer_id, helpful=helpful, comment=comment, channel=channel)
+    def feedback(self, answer_id: str, helpful: bool, comment: str | None = None, channel: str = "api") -> bool:
+        """Record a rating of an answer this service gave; False when the usage log cannot store it.
+
+        Unknown answer ids are refused (AnswerNotFound): made-up ratings would skew the
+        statistics editors rely on.
+        """
+        if not self.usage.knows_answer(answer_id):
+            raise AnswerNotFound(
+                f"Eine Antwort mit der ID „{scrub_surrogates(answer_id)[:80]}“ ist nicht bekannt. Rückmeldungen "
+                "gehen nur zu Antworten, die dieser Dienst gegeben hat; diese wurde nicht gezählt."
+            )
+        return self.usage.record_feedback(answer_id=answer_id, helpful=helpful, comment=comment, channel=channel)
 
     def usage_stats(self, days: int = 30) -> UsageStats:
         return self.usage.stats(days=days)
@@ -333,6 +313,7 @@ class Assistant:
         rebuild: bool = False,
         progress: Progress | None = None,
         wait_s: float = 0.0,
+        reported_uploads: frozenset[str] = frozenset(),
     ) -> IndexReport:
         return run_index(
             self.settings,
@@ -343,6 +324,7 @@ class Assistant:
             progress=progress,
             wait_s=wait_s,
             on_stage=self.on_stage,
+            reported_uploads=reported_uploads,
         )
 
     def reindex(self, *, progress: Progress | None = None, wait_s: float = 0.0) -> IndexReport:
@@ -360,50 +342,17 @@ class Assistant:
         return remove_documents(self.settings, self.embedder, doc_ids, wait_s=wait_s, on_stage=self.on_stage)
 
     def upload(self, files: list[IncomingFile], metadata: dict[str, Any] | None = None) -> UploadResult:
-        """Store files in the upload folder and index them, all or nothing.
-
-        If the index run fails (e.g. another run holds the lock) the stored files are
-        removed again; a file the indexer could not read is removed too, since it would
-        fail on every re-index.  When no file could be read, ``UploadFailed`` says why
-        per file and nothing was kept.
-        """
-        stored = store_files(self.settings.upload_dir, files, metadata)
-        try:
-            report = self.index([f.path for f in stored])
-        except BaseException:
-            for f in stored:
-                f.delete()
-            raise
-        by_path = {o.path: o for o in report.outcomes}
-        outcomes = [UploadedFile(f.path.name, f.original_name, by_path.get(str(f.path))) for f in stored]
-        for f, outcome in zip(stored, outcomes, strict=True):
-            if outcome.failed:
-                f.delete()
-        if all(o.failed for o in outcomes):
-            raise UploadFailed(
-                "Keine der Dateien konnte gelesen werden; es wurde nichts gespeichert. Gründe stehen je Datei "
-                "unter details.files.",
-                [o.to_dict() for o in outcomes],
-            )
-        return UploadResult(outcomes, report)
+        """Store files in the upload folder and index them, all or nothing (see upload_flow.py)."""
+        return self.uploads.upload(files, metadata)
 
     def delete_document(self, doc_id: str) -> DeleteResult:
-        """Remove a document from the index; its file is deleted too when it was uploaded.
-
-        Files elsewhere in the corpus are left alone (they belong to whoever put them
-        there), and the result says that a re-index would take them in again.
-        """
+        """Remove a document from the index; its file is deleted too when it was uploaded."""
         record, _ = self.document(doc_id)
-        report = self.remove([doc_id])
-        path = Path(record.source_path)
-        if is_inside(path, self.settings.upload_dir):
-            path.unlink(missing_ok=True)
-            sidecar_path(path).unlink(missing_ok=True)
-            return DeleteResult(doc_id, report.generation, file_deleted=True)
-        return DeleteResult(
-            doc_id,
-            report.generation,
-            file_deleted=False,
-            notice=f"Die Datei {record.source_path} liegt nicht im Upload-Ordner und wurde nicht gelöscht. "
-            "Beim nächsten Neuaufbau wird sie wieder aufgenommen, wenn sie nicht aus dem Korpus entfernt wird.",
-        )
+        return self.uploads.delete(record)
+
+
+def _scrubbed(question: str, conversation: str | Conversation | None) -> tuple[str, str | Conversation | None]:
+    """Question and conversation id without lone surrogates (they cannot be stored or sent as UTF-8)."""
+    if isinstance(conversation, str):
+        conversation = scrub_surrogates(conversation)
+    return scrub_surrogates(question), conversation

@@ -32,6 +32,7 @@ from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
+PENDING_WAIT_S = 600.0  # a start-up run of pending uploads waits this long for another writer
 _ERRORS = {code: {"model": s.ErrorOut} for code in (401, 403, 404, 409, 413, 415, 422, 429, 503)}
 _DESCRIPTION = (
     "Suche, zitierte Antworten und Projekt-Check zu Förderung und Strukturwandel in den Kohleregionen. "
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             log.warning("starting without a usable index: %s", exc.message)
         except Exception:  # a damaged index must never stop the server: requests get a 503 instead
             log.exception("starting without a usable index")
+        _index_pending_uploads(state)
         yield
         assistant.close()
 
@@ -88,6 +90,21 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.include_router(router)
     _mount_pages(app)
     return app
+
+
+def _index_pending_uploads(state: AppState) -> None:
+    """Uploads a crash left pending are indexed in the background as soon as the server is up."""
+    try:
+        pending = [e for e in state.assistant.uploads.entries() if e.state == "pending"]
+    except OSError as exc:
+        log.warning("cannot read the upload journal: %s", exc)
+        return
+    if pending:
+        log.warning("%d upload(s) were not indexed before the last stop; indexing them now", len(pending))
+        state.jobs.start(
+            "pending-uploads",
+            lambda progress: state.assistant.uploads.index_pending(progress=progress, wait_s=PENDING_WAIT_S),
+        )
 
 
 def _mount_pages(app: FastAPI) -> None:
