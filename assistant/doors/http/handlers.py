@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -11,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
 from assistant.errors import RevierlotseError
+from assistant.text.clean import scrub_surrogates
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +22,10 @@ _LOCATIONS = {"query": "Parameter", "body": "Feld", "path": "Pfadteil", "header"
 def error_response(
     status: int, code: str, message: str, details: Any = None, headers: dict | None = None
 ) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message}
+    """The error JSON; messages may quote user input, so lone surrogates are replaced (they cannot be sent)."""
+    body: dict[str, Any] = {"code": code, "message": scrub_surrogates(message)}
     if details:
-        body["details"] = details
+        body["details"] = json.loads(scrub_surrogates(json.dumps(details, ensure_ascii=False, default=str)))
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -51,6 +54,8 @@ def _problem(error: dict) -> str:
         return f"darf höchstens {ctx.get('max_length')} Einträge haben"
     if kind in ("string_type", "string_sub_type"):
         return "muss Text sein"
+    if kind == "string_unicode":  # a lone UTF-16 surrogate such as "\ud800" in a JSON string
+        return "enthält ein ungültiges Zeichen (ein einzelnes UTF-16-Ersatzzeichen wie \\ud800, das kein Text ist)"
     if kind in ("list_type",):
         return "muss eine Liste sein"
     if kind in ("model_attributes_type", "dict_type", "model_type"):

@@ -7,9 +7,9 @@ response is ``SearchResult.to_dict()`` (the same JSON as ``search --json``) plus
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from assistant.search.filters import Filters
 from assistant.storage.records import ChunkRecord, DocumentRecord
@@ -23,15 +23,19 @@ class ErrorOut(BaseModel):
     details: dict[str, Any] | None = None
 
 
+# A constrained str: pydantic then also refuses lone surrogates ("string_unicode"), which could not be echoed.
+FilterValue = Annotated[str, StringConstraints(max_length=200)]
+
+
 class FiltersIn(BaseModel):
     """Restrict to documents with these metadata values (lists mean "any of")."""
 
     model_config = ConfigDict(extra="forbid")
 
-    type: list[str] = Field(default_factory=list, max_length=20)
-    region: list[str] = Field(default_factory=list, max_length=20)
-    land: list[str] = Field(default_factory=list, max_length=20)
-    programm: list[str] = Field(default_factory=list, max_length=50)
+    type: list[FilterValue] = Field(default_factory=list, max_length=20)
+    region: list[FilterValue] = Field(default_factory=list, max_length=20)
+    land: list[FilterValue] = Field(default_factory=list, max_length=20)
+    programm: list[FilterValue] = Field(default_factory=list, max_length=50)
     stand_after: dt.date | None = None
 
     def to_filters(self) -> Filters:
