@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -25,7 +27,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-PRELOAD = ["assistant.ingest.load"]
+# "__main__" first: the forkserver imports a main script once (as __mp_main__), so a child does
+# not run it again before every file (an entry point given as "-m pkg" is skipped anyway).
+PRELOAD = ["__main__", "assistant.ingest.load"]
 _context: Any = None
 _context_lock = threading.Lock()
 
@@ -49,6 +53,13 @@ class ChildError(Exception):
     def __init__(self, type_name: str, message: str) -> None:
         self.type_name = type_name
         super().__init__(f"{type_name}: {message}")
+
+
+def available() -> bool:
+    """Whether children can start: not when the main program is no file (``python - < script``),
+    because every child would have to run it first."""
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    return main_file is None or os.path.isfile(main_file)
 
 
 def _ctx() -> Any:
