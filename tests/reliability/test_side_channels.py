@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from assistant.service import Assistant
 from tests.conftest import REPO, SMALL_CORPUS, settings_for, write_tree
+from tests.data.nasty.make_nasty import METADATA_CASES
 from tests.fixtures.http import AUTH
 
 def _upload(client: TestClient, metadata: str):
@@ -30,21 +31,9 @@ def _upload(client: TestClient, metadata: str):
     return client.post("/api/documents", files=files, data={"metadata": metadata}, headers=AUTH)
 
 
-BAD_METADATA = {
-    "100000-nested-brackets": ("[" * 100_000, "zu lang"),
-    "nested-15000-within-size": ("[" * 15_000, "zu tief verschachtelt"),
-    "900-levels-circular-like": ('{"x": ' + "[" * 900 + "]" * 900 + "}", "zu tief verschachtelt"),
-    "object-in-title": ('{"title": ' + '{"a":' * 400 + "1" + "}" * 400 + "}", "zu tief verschachtelt"),
-    "lone-surrogate-value": ('{"title": "a\\ud800b"}', "ungültiges Zeichen"),
-    "lone-surrogate-key": ('{"ti\\udc80tle": "x"}', "ungültiges Zeichen"),
-    "lone-surrogate-in-list": ('{"region": ["Lausitz", "\\udfff"]}', "ungültiges Zeichen"),
-    "too-many-fields": (json.dumps({f"f{i}": i for i in range(60)}), "höchstens 50"),
-}
-
-
-@pytest.mark.parametrize("label", list(BAD_METADATA))
+@pytest.mark.parametrize("label", list(METADATA_CASES))
 def test_hostile_upload_metadata_is_a_german_422(label: str, client: TestClient) -> None:
-    metadata, message = BAD_METADATA[label]
+    metadata, message = METADATA_CASES[label]
     r = _upload(client, metadata)
     assert r.status_code == 422, r.text
     assert r.json()["code"] == "bad_upload" and message in r.json()["message"]

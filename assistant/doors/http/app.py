@@ -27,6 +27,7 @@ from assistant.doors.http.handlers import install_handlers
 from assistant.doors.http.jobs import JobRunner
 from assistant.doors.http.routes import admin, reading, status
 from assistant.doors.http.security import RateLimitMiddleware, SecurityHeadersMiddleware
+from assistant.doors.log_redaction import install_access_log_filter
 from assistant.errors import RevierlotseError
 from assistant.service import Assistant
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     )
     app.state.door = state
     install_handlers(app)
+    install_access_log_filter()
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
