@@ -2,4 +2,5 @@
 
 from assistant.doors.cli import app
 
-app(prog_name="revierlotse")
+if __name__ == "__main__":  # guarded: child processes (ingest/isolation.py) must not run the CLI again
+    app(prog_name="revierlotse")

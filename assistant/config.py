@@ -48,6 +48,19 @@ class Settings(BaseSettings):
 
     # Documents and chunks
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are refused with a clear message.")
+    max_unpacked_mb: float = Field(
+        32.0, gt=0, description="Largest unpacked part of a DOCX (all parts together: 4 times this)."
+    )
+    max_document_chars: int = Field(
+        3_000_000, ge=1000, description="Extracted characters one document may have (about 1,000 pages)."
+    )
+    max_document_chunks: int = Field(5000, ge=10, description="Chunks one document may have.")
+    file_time_budget_s: float = Field(
+        120.0,
+        ge=0,
+        description="Seconds one file may take to be read and chunked; it is read in a child process that "
+        "is stopped when the budget is spent.  0 = no budget, files are read in the indexing process.",
+    )
     chunk_tokens: int = Field(256, ge=32, le=512, description="Token budget of one chunk.")
     chunk_overlap_tokens: int = Field(40, ge=0, le=200)
 
@@ -139,3 +152,7 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        return int(self.max_unpacked_mb * 1024 * 1024)

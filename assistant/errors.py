@@ -86,6 +86,20 @@ class IndexCorrupt(IndexError_):
     code = "index_corrupt"
 
 
+class SnapshotDamaged(IndexCorrupt):
+    """A read of an opened snapshot failed; the service marks ``generation`` damaged and falls back."""
+
+    def __init__(self, message: str, generation: str) -> None:
+        super().__init__(message)
+        self.generation = generation
+
+
+class IndexNotWritable(IndexError_):
+    """The index or upload folder cannot be written (permissions, read-only file system); names the path."""
+
+    code = "index_not_writable"
+
+
 class IndexLocked(IndexError_):
     code = "index_locked"
     http_status = 409
@@ -94,6 +108,19 @@ class IndexLocked(IndexError_):
 class DocumentNotFound(RevierlotseError):
     code = "document_not_found"
     http_status = 404
+
+
+class DocumentTooBig(DocumentError):
+    """Unpacked size, extracted characters or chunks of one document exceed a configured limit."""
+
+    code = "document_too_big"
+    http_status = 413
+
+
+class DocumentTimeout(DocumentError):
+    """Reading one file took longer than its time budget."""
+
+    code = "document_timeout"
 
 
 # --- queries ---------------------------------------------------------------
@@ -187,6 +214,23 @@ class UploadError(RevierlotseError):
 
     code = "bad_upload"
     http_status = 422
+
+
+class TooManyFiles(UploadError):
+    code = "too_many_files"
+    http_status = 413
+
+
+class UploadNotFound(RevierlotseError):
+    code = "upload_not_found"
+    http_status = 404
+
+
+class AnswerNotFound(RevierlotseError):
+    """Feedback names an answer id this deployment never gave."""
+
+    code = "answer_not_found"
+    http_status = 404
 
 
 class UploadFailed(RevierlotseError):

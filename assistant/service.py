@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assistant.answering.check_input import check_description
 from assistant.answering.conversation import Conversation, ConversationStore
@@ -26,7 +26,7 @@ from assistant.domain.regions import Location, known_place
 from assistant.embedding.batcher import QueryBatcher
 from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.embedding.query_cache import QueryCache
-from assistant.errors import DocumentNotFound, UploadFailed
+from assistant.errors import AnswerNotFound, DocumentNotFound, SnapshotDamaged
 from assistant.ingest.indexer import (
     IndexReport,
     Progress,
@@ -34,7 +34,6 @@ from assistant.ingest.indexer import (
     remove_documents,
     run_index,
 )
-from assistant.ingest.metadata import sidecar_path
 from assistant.ingest.recheck import load_state
 from assistant.ingest.review import ReviewList, document_reviews, group_questions
 from assistant.ingest.sources import (
@@ -44,14 +43,8 @@ from assistant.ingest.sources import (
     list_sources,
     recheck_and_apply,
 )
-from assistant.ingest.uploads import (
-    DeleteResult,
-    IncomingFile,
-    UploadedFile,
-    UploadResult,
-    is_inside,
-    store_files,
-)
+from assistant.ingest.upload_flow import DeleteResult, UploadFlow, UploadResult
+from assistant.ingest.uploads import IncomingFile
 from assistant.search.filters import Filters, facet_values
 from assistant.search.listing import Sort
 from assistant.search.params import SearchParams, load_params
@@ -61,14 +54,11 @@ from assistant.storage.generations import current_generation
 from assistant.storage.records import ChunkRecord, DocumentRecord
 from assistant.storage.snapshot import Snapshot, open_snapshot
 from assistant.storage.usage_log import UsageLog, UsageStats
+from assistant.text.clean import scrub_surrogates
 
 log = logging.getLogger(__name__)
-
-
-
-
-
-
+T = TypeVar("T")
+_READ_ATTEMPTS = 4  # the live generation and the fallbacks kept beside it
 
 
 @dataclass
@@ -81,6 +71,7 @@ class IndexStats:
     vector_index: dict
     by_type: dict[str, int]
     facets: dict[str, list[str]]
+    fallback_from: str | None = None  # the generation CURRENT names when a damaged one is replaced
 
 
 class Assistant:
@@ -99,10 +90,12 @@ class Assistant:
         self._embedder = self._for_queries(embedder) if embedder is not None else None
         self._retriever: Retriever | None = None
         self._opened_for: str | None = None  # the CURRENT value the retriever was opened for
+        self._damaged: set[str] = set()  # generations whose reads failed while serving
         self._lock = threading.Lock()
         self._usage: UsageLog | None = None
         self.conversations = ConversationStore()
         self.answers = AnswerEngine(self)
+        self.uploads = UploadFlow(self.settings, self.index, self.remove)
 
     # --- plumbing ---------------------------------------------------------------
 
@@ -132,17 +125,39 @@ class Assistant:
         """
         live = current_generation(self.settings.index_dir)
         current = self._retriever
-        if current is not None and live == self._opened_for:
+        if current is not None and live == self._opened_for and not current.snapshot.damaged:
             return current
         with self._lock:
-            if self._retriever is None or self._opened_for != live:
-                snapshot = open_snapshot(self.settings.index_dir)
+            current = self._retriever
+            if current is None or self._opened_for != live or current.snapshot.damaged:
+                if current is not None and current.snapshot.damaged:
+                    self._damaged.add(current.snapshot.name)
+                snapshot = open_snapshot(self.settings.index_dir, skip=self._damaged)
                 self._retriever = Retriever(
                     snapshot, self.embedder, self.search_params, max_query_chars=self.settings.max_query_chars
                 )
                 self._opened_for = live
                 log.info("serving snapshot %s", snapshot.name)
             return self._retriever
+
+    def _read(self, work: Callable[[], T]) -> T:
+        """Run a read; when the served snapshot turns out damaged, again on the next intact one.
+
+        A damaged chunk table is found by the first read that touches the broken page;
+        that generation is skipped from then on, and when no intact one is left the
+        caller gets IndexCorrupt (HTTP 503, a German message in the CLI), never a crash.
+        """
+        for _ in range(_READ_ATTEMPTS - 1):
+            try:
+                return work()
+            except SnapshotDamaged as exc:
+                self._mark_damaged(exc)
+        return work()
+
+    def _mark_damaged(self, exc: SnapshotDamaged) -> None:
+        with self._lock:
+            self._damaged.add(exc.generation)
+        log.error("generation %s is damaged (%s); falling back", exc.generation, exc.message)
 
     @property
     def search_params(self) -> SearchParams:
@@ -191,8 +206,10 @@ class Assistant:
         "the knowledge base does not answer this reliably", marks the result ``uncertain``.
         """
         offset = (max(page, 1) - 1) * k
-        result = self.retriever().search(
-            query, k=k, offset=offset, filters=filters, mode=mode, near=near, cut_tail=cut_tail, sort=sort
+        result = self._read(
+            lambda: self.retriever().search(
+                query, k=k, offset=offset, filters=filters, mode=mode, near=near, cut_tail=cut_tail, sort=sort
+            )
         )
         result.uncertain = result.confidence < self.settings.abstain_threshold
         if channel:
@@ -212,7 +229,8 @@ class Assistant:
         ``conversation`` (an id or a Conversation) enables follow-up questions; ``channel``
         logs the question; ``on_delta`` receives LLM text pieces while they stream.
         """
-        return self.answers.ask(question, conversation, filters, channel, on_delta)
+        question, conversation = _scrubbed(question, conversation)
+        return self._read(lambda: self.answers.ask(question, conversation, filters, channel, on_delta))
 
     def resolve(self, question: str, conversation: str | Conversation | None) -> str:
         """What ``ask`` would search for ``question`` in this conversation (a follow-up carries its subject)."""
@@ -227,7 +245,18 @@ class Assistant:
         channel: str | None = None,
     ) -> Iterator[str | Answer]:
         """Like ask(), as a generator: LLM text pieces (a preview), then the final checked Answer."""
-        return self.answers.ask_stream(question, conversation, filters, channel)
+        question, conversation = _scrubbed(question, conversation)
+        for attempt in range(_READ_ATTEMPTS):
+            started = False
+            try:
+                for item in self.answers.ask_stream(question, conversation, filters, channel):
+                    started = True
+                    yield item
+                return
+            except SnapshotDamaged as exc:
+                if started or attempt == _READ_ATTEMPTS - 1:  # a preview went out already: the caller reports it
+                    raise
+                self._mark_damaged(exc)
 
     def check_project(self, description: str, region: str | None = None, channel: str | None = None) -> ProjectCheck:
         """Funding programmes, strategy fields and contacts that fit a described project.
@@ -238,21 +267,39 @@ class Assistant:
         region = known_place(region) if region and region.strip() else None
         check_description(description)
         s = self.settings
+        description = scrub_surrogates(description)
         checker = ProjectChecker(self, self.answers.selector, max_query_chars=s.max_query_chars)
-        check = checker.check(
-            description, region, today=self.answers.today(), stale_after_months=s.stale_after_months,
-            soon_days=s.ending_soon_days,
+        check = self._read(
+            lambda: checker.check(
+                description, region, today=self.answers.today(), stale_after_months=s.stale_after_months,
+                soon_days=s.ending_soon_days,
+            )
         )
         if channel:
             self.usage.record_query(channel=channel, kind="projekt-check", query=description)
         return check
 
     def document(self, doc_id: str) -> tuple[DocumentRecord, list[ChunkRecord]]:
-        snap = self.snapshot
-        record = snap.documents.get(doc_id)
-        if record is None:
-            raise DocumentNotFound(f"Ein Dokument mit der ID '{doc_id}' gibt es im Index nicht.")
-        return record, snap.document_chunks(doc_id)
+        def read() -> tuple[DocumentRecord, list[ChunkRecord]]:
+            snap = self.snapshot
+            record = snap.documents.get(doc_id)
+            if record is None:
+                raise DocumentNotFound(f"Ein Dokument mit der ID '{doc_id}' gibt es im Index nicht." + self._uploads_hint())
+            return record, snap.document_chunks(doc_id)
+
+        return self._read(read)
+
+    def _uploads_hint(self) -> str:
+        """Say so when uploads are waiting or failed: the document asked for may be one of them."""
+        entries = self.uploads.entries()
+        pending = sum(e.state == "pending" for e in entries)
+        failed = len(entries) - pending
+        if not entries:
+            return ""
+        return (
+            f" Hochgeladen, aber nicht im Index: {pending} wartend, {failed} fehlgeschlagen "
+            "(Liste unter GET /api/uploads bzw. auf der Mitarbeiterseite)."
+        )
 
     def documents(self) -> list[DocumentRecord]:
         return list(self.snapshot.documents.values())
@@ -272,10 +319,21 @@ class Assistant:
             vector_index=m.get("vector_index", {}),
             by_type=dict(sorted(by_type.items())),
             facets=facet_values(snap),
+            fallback_from=self._opened_for if self._opened_for not in (None, snap.name) else None,
         )
 
-    def feedback(self, answer_id: str, helpful: bool, comment: str | None = None, channel: str = "api") -> None:
-        self.usage.record_feedback(answer_id=answer_id, helpful=helpful, comment=comment, channel=channel)
+    def feedback(self, answer_id: str, helpful: bool, comment: str | None = None, channel: str = "api") -> bool:
+        """Record a rating of an answer this service gave; False when the usage log cannot store it.
+
+        Unknown answer ids are refused (AnswerNotFound): made-up ratings would skew the
+        statistics editors rely on.
+        """
+        if not self.usage.knows_answer(answer_id):
+            raise AnswerNotFound(
+                f"Eine Antwort mit der ID „{scrub_surrogates(answer_id)[:80]}“ ist nicht bekannt. Rückmeldungen "
+                "gehen nur zu Antworten, die dieser Dienst gegeben hat; diese wurde nicht gezählt."
+            )
+        return self.usage.record_feedback(answer_id=answer_id, helpful=helpful, comment=comment, channel=channel)
 
     def usage_stats(self, days: int = 30) -> UsageStats:
         return self.usage.stats(days=days)
@@ -290,6 +348,7 @@ class Assistant:
         rebuild: bool = False,
         progress: Progress | None = None,
         wait_s: float = 0.0,
+        reported_uploads: frozenset[str] = frozenset(),
     ) -> IndexReport:
         return run_index(
             self.settings,
@@ -300,6 +359,7 @@ class Assistant:
             progress=progress,
             wait_s=wait_s,
             on_stage=self.on_stage,
+            reported_uploads=reported_uploads,
         )
 
     def reindex(self, *, progress: Progress | None = None, wait_s: float = 0.0) -> IndexReport:
@@ -319,53 +379,14 @@ class Assistant:
     def upload(
         self, files: list[IncomingFile], metadata: dict[str, Any] | None = None, progress: Progress | None = None
     ) -> UploadResult:
-        """Store files in the upload folder and index them, all or nothing.
-
-        If the index run fails (e.g. another run holds the lock) the stored files are
-        removed again; a file the indexer could not read is removed too, since it would
-        fail on every re-index.  When no file could be read, ``UploadFailed`` says why
-        per file and nothing was kept.  ``progress`` hears files read and passages embedded.
-        """
-        stored = store_files(self.settings.upload_dir, files, metadata)
-        try:
-            report = self.index([f.path for f in stored], progress=progress)
-        except BaseException:
-            for f in stored:
-                f.delete()
-            raise
-        by_path = {o.path: o for o in report.outcomes}
-        outcomes = [UploadedFile(f.path.name, f.original_name, by_path.get(str(f.path))) for f in stored]
-        for f, outcome in zip(stored, outcomes, strict=True):
-            if outcome.failed:
-                f.delete()
-        if all(o.failed for o in outcomes):
-            raise UploadFailed(
-                "Keine der Dateien konnte gelesen werden; es wurde nichts gespeichert. Gründe stehen je Datei "
-                "unter details.files.",
-                [o.to_dict() for o in outcomes],
-            )
-        return UploadResult(outcomes, report)
+        """Store files in the upload folder and index them, all or nothing (see upload_flow.py)."""
+        return self.uploads.upload(files, metadata, progress)
 
     def delete_document(self, doc_id: str) -> DeleteResult:
-        """Remove a document from the index; its file is deleted too when it was uploaded.
-
-        Files elsewhere in the corpus are left alone (they belong to whoever put them
-        there), and the result says that a re-index would take them in again.
-        """
+        """Remove a document from the index; its file is deleted too when it was uploaded."""
         record, _ = self.document(doc_id)
-        report = self.remove([doc_id])
-        path = Path(record.source_path)
-        if is_inside(path, self.settings.upload_dir):
-            path.unlink(missing_ok=True)
-            sidecar_path(path).unlink(missing_ok=True)
-            return DeleteResult(doc_id, report.generation, file_deleted=True)
-        return DeleteResult(
-            doc_id,
-            report.generation,
-            file_deleted=False,
-            notice=f"Die Datei {record.source_path} liegt nicht im Upload-Ordner und wurde nicht gelöscht. "
-            "Beim nächsten Neuaufbau wird sie wieder aufgenommen, wenn sie nicht aus dem Korpus entfernt wird.",
-        )
+        return self.uploads.delete(record)
+
 
     # --- editors: review list and official sources ------------------------------------
 
@@ -388,3 +409,10 @@ class Assistant:
 
     def sources(self) -> list[dict[str, Any]]:
         return list_sources(self.settings)
+
+
+def _scrubbed(question: str, conversation: str | Conversation | None) -> tuple[str, str | Conversation | None]:
+    """Question and conversation id without lone surrogates (they cannot be stored or sent as UTF-8)."""
+    if isinstance(conversation, str):
+        conversation = scrub_surrogates(conversation)
+    return scrub_surrogates(question), conversation

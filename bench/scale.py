@@ -54,7 +54,8 @@ from assistant.storage.faiss_index import (  # noqa: E402
 from assistant.storage.generations import publish_generation  # noqa: E402
 from assistant.storage.query_probes import exact_top_k, pushed_passages, recall_at_k  # noqa: E402
 from assistant.storage.records import DocumentRecord  # noqa: E402
-from assistant.storage.snapshot import Snapshot, write_snapshot_files  # noqa: E402
+from assistant.storage.snapshot import Snapshot  # noqa: E402
+from assistant.storage.snapshot_writer import write_snapshot_files  # noqa: E402
 from bench import real_vectors  # noqa: E402
 from bench.vector_growth import VectorGrowth  # noqa: E402
 

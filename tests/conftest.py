@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,13 @@ from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.service import Assistant
 
 # Fixtures of the answering index and of the HTTP door, usable from every test package.
-pytest_plugins = ["tests.fixtures.answering", "tests.fixtures.http", "tests.fixtures.sources", "tests.fixtures.provenance"]
+pytest_plugins = [
+    "tests.fixtures.answering",
+    "tests.fixtures.http",
+    "tests.fixtures.sources",
+    "tests.fixtures.provenance",
+    "tests.fixtures.damage",
+]
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -117,6 +124,14 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A free TCP port on loopback (for real server processes)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

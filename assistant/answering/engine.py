@@ -29,6 +29,7 @@ from assistant.answering.conversation import (
     put_subject_first,
 )
 from assistant.answering.dates import past_date_notices
+from assistant.answering.fact_check import check_generated
 from assistant.answering.freshness import Closing, closing_lines
 from assistant.answering.llm import LLMClient, build_messages
 from assistant.answering.models import Answer, Contact, Source
@@ -310,7 +311,14 @@ class AnswerEngine:
             log.warning("LLM answer failed, using the extractive one: %s", exc.code)
             draft.fallback_reason = exc.message
             return
-        text, sources, invalid = renumber(generated, given)
+        check = check_generated(generated, given, messages)
+        if check.dropped:
+            log.info("dropped %d sentence(s) without a valid citation from the LLM answer", len(check.dropped))
+        if check.reason:
+            log.warning("LLM answer not used: %s", check.reason)
+            draft.fallback_reason = check.reason
+            return
+        text, sources, invalid = renumber(check.text, given)
         if invalid:
             log.info("removed invalid citations %s from the LLM answer", invalid)
         if not text or not sources:

@@ -80,3 +80,29 @@ def install_redaction(secret: str, quiet: tuple[str, ...] = QUIET_LOGGERS) -> No
 
         logging.setLogRecordFactory(factory)
         _factory_installed = True
+
+
+ACCESS_LOGGER = "uvicorn.access"
+
+
+class QueryStringFilter(logging.Filter):
+    """Drop the query string from uvicorn's access log lines.
+
+    uvicorn logs the full URL of every request; a client that puts a token into the
+    URL (``/api/stats?token=…``, refused by the API, but logged all the same) or a
+    question into ``/api/search?q=…`` would leave it in the log.  The path stays, the
+    query becomes ``?[REDACTED]``; the usage log keeps the questions that matter.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0] + "?" + REDACTED, *args[3:])
+        return True
+
+
+def install_access_log_filter() -> None:
+    """Put :class:`QueryStringFilter` on uvicorn's access logger (idempotent)."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not any(isinstance(f, QueryStringFilter) for f in logger.filters):
+        logger.addFilter(QueryStringFilter())

@@ -123,8 +123,23 @@ class SentenceTransformerEmbedder:
 
 
 def _as_matrix(vectors: np.ndarray, n: int, dim: int) -> np.ndarray:
-    """Return a C-contiguous float32 (n, dim) matrix; FAISS wants exactly that."""
-    return np.ascontiguousarray(np.asarray(vectors, dtype=np.float32).reshape(n, dim))
+    """Return a C-contiguous float32 (n, dim) matrix; FAISS wants exactly that.
+
+    NaN or inf from a model would poison every score (and make the JSON of a search
+    invalid), so they are refused here, the one place every vector passes.
+    """
+    return finite(np.ascontiguousarray(np.asarray(vectors, dtype=np.float32).reshape(n, dim)))
+
+
+def finite(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` unchanged, or EmbedderError when any value is NaN or infinite."""
+    if not np.isfinite(vectors).all():
+        raise EmbedderError(
+            "Das Embedding-Modell hat ungültige Werte (NaN oder unendlich) geliefert; sie werden nicht "
+            "verwendet und der Index bleibt unverändert. Bitte die Installation des Modells prüfen "
+            "(make install) und erneut versuchen."
+        )
+    return vectors
 
 
 _loaded: dict[tuple[str, str], Embedder] = {}

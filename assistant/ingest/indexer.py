@@ -5,6 +5,11 @@ snapshot without being parsed again, and their vectors come from the embedding
 cache, so a second run on an unchanged corpus is only hashing.  A file that fails
 to load is reported and, if an older version was indexed, that version is kept:
 nothing a user added disappears because of a bad edit.
+
+Every run also takes in the uploads still pending in the upload journal (a crash
+interrupted their indexing) and settles the journal afterwards.  The writer lock
+covers reading, embedding and publishing; answer statements are prepared after it
+is released (publishing.py).
 """
 
 from __future__ import annotations
@@ -12,47 +17,33 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
-import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from assistant.config import Settings
-from assistant.domain.documents import Chunk
 from assistant.embedding.embedders import Embedder
-from assistant.errors import (
-    DocumentError,
-    DocumentNotFound,
-    EmbedderError,
-    IndexMissing,
-    UnsupportedFileType,
-)
-from assistant.ingest.chunker import chunk_document
+from assistant.errors import DocumentError, DocumentNotFound, IndexMissing, UnsupportedFileType
 from assistant.ingest.files import iter_source_files
-from assistant.ingest.load import SUPPORTED_SUFFIXES, content_hash, load_document
-from assistant.ingest.tuning_probes import logged_question_probes
-from assistant.storage.bm25 import LexicalIndex
-from assistant.storage.embedding_cache import EmbeddingCache, embed_passages_cached
-from assistant.storage.faiss_index import build_vector_index, save_vector_index
-from assistant.storage.generations import (
-    collect_garbage,
-    current_generation,
-    generation_dirs,
-    next_generation_name,
-    publish_generation,
-    writer_lock,
+from assistant.ingest.load import SUPPORTED_SUFFIXES, content_hash
+from assistant.ingest.publishing import (
+    Entry,
+    Progress,
+    StageHook,
+    embed_statements,
+    no_stage,
+    publish_entries,
 )
+from assistant.ingest.reading import chunk_within_limits, read_file
+from assistant.ingest.upload_journal import UploadJournal, repeated_attempt_warning
+from assistant.storage.generations import current_generation, generation_dirs, writer_lock
+from assistant.storage.permissions import writing
 from assistant.storage.records import DocumentRecord
-from assistant.storage.snapshot import Snapshot, open_snapshot, write_snapshot_files
-from assistant.text.statements import (
-    PROJECT_EVIDENCE_CHARS,
-    quotable_statements,
-    statement_embed_text,
-)
+from assistant.storage.snapshot import Snapshot, open_snapshot
+
+__all__ = ["STATUSES", "FileOutcome", "IndexReport", "Progress", "StageHook", "remove_documents", "run_index"]
 
 log = logging.getLogger(__name__)
 
@@ -89,30 +80,6 @@ class IndexReport:
         return [o for o in self.outcomes if o.status == "failed"]
 
 
-class Progress:
-    """Hooks for a progress display; the default does nothing."""
-
-    def files_total(self, n: int) -> None: ...
-    def file_done(self, path: Path) -> None: ...
-    def chunks_total(self, n: int) -> None: ...
-    def chunks_done(self, n: int) -> None: ...
-    def statements_total(self, n: int) -> None: ...
-    def statements_done(self, n: int) -> None: ...
-
-
-@dataclass
-class _Entry:
-    record: DocumentRecord
-    chunks: list[Chunk]
-
-
-StageHook = Callable[[str], None]
-
-
-def _no_stage(name: str) -> None:
-    """Normal runs do nothing at the named stages."""
-
-
 def _abs(path: str | Path) -> str:
     return os.path.abspath(path)
 
@@ -125,10 +92,6 @@ def _open_previous(settings: Settings, embedder: Embedder, rebuild: bool) -> Sna
     snapshot = open_snapshot(settings.index_dir)
     snapshot.check_embedder(embedder.name)
     return snapshot
-
-
-def _previous_entries(previous: Snapshot | None) -> dict[str, DocumentRecord]:
-    return dict(previous.documents) if previous else {}
 
 
 def _unique_id(wanted: str, abs_path: str, taken: dict[str, str]) -> str:
@@ -149,27 +112,63 @@ def run_index(
     progress: Progress | None = None,
     wait_s: float = 0.0,
     on_stage: StageHook | None = None,
+    reported_uploads: frozenset[str] = frozenset(),
 ) -> IndexReport:
     """Bring the index up to date with ``paths`` and publish a new generation if anything changed.
 
-    ``on_stage`` is called with "embedding", "writing" and "publish" as a run passes those
-    points (crash tests stop the process there).
+    ``on_stage`` is called with "loading", "embedding", "writing" and "publish" as a run passes
+    those points (crash tests stop the process there).  ``reported_uploads`` names uploads whose
+    outcome the caller reports itself (the upload request): a failure of theirs is not recorded
+    in the upload journal.
     """
     progress = progress or Progress()
     started = time.monotonic()
-    with writer_lock(settings.index_dir, wait_s):
-        previous = _open_previous(settings, embedder, rebuild)
-        old_docs = _previous_entries(previous)
-        by_path = {_abs(r.source_path): r for r in old_docs.values()}
-        owners = {r.doc_id: _abs(r.source_path) for r in old_docs.values()}
-        entries: dict[str, _Entry] = {}
-        outcomes: list[FileOutcome] = []
-        seen: set[str] = set()
+    with writing(settings.index_dir, settings.embedding_cache_path):
+        with writer_lock(settings.index_dir, wait_s):
+            previous = _open_previous(settings, embedder, rebuild)
+            try:
+                report, entries = _run_locked(
+                    settings, embedder, paths, previous, prune, progress, on_stage or no_stage, reported_uploads
+                )
+            finally:
+                if previous:
+                    previous.close()
+        # The new generation is live and the lock released: answer statements only speed up
+        # answers, so an upload need not wait (or fail with index_locked) while they are embedded.
+        if settings.index_statements:  # also on a no-op run: an index built before they existed gets them
+            embed_statements(settings, embedder, entries, progress)
+    report.seconds = time.monotonic() - started
+    return report
 
-        files = iter_source_files(paths)
+
+def _run_locked(
+    settings: Settings,
+    embedder: Embedder,
+    paths: list[Path],
+    previous: Snapshot | None,
+    prune: bool,
+    progress: Progress,
+    stage: StageHook,
+    reported_uploads: frozenset[str],
+) -> tuple[IndexReport, list[Entry]]:
+    old_docs = dict(previous.documents) if previous else {}
+    by_path = {_abs(r.source_path): r for r in old_docs.values()}
+    owners = {r.doc_id: _abs(r.source_path) for r in old_docs.values()}
+    entries: dict[str, Entry] = {}
+    outcomes: list[FileOutcome] = []
+    seen: set[str] = set()
+
+    journal = UploadJournal(settings.upload_dir)
+    pending = journal.reconcile({p: r.content_hash for p, r in by_path.items()}, content_hash)
+    files = iter_source_files([*paths, *(journal.folder / e.file for e in pending if (journal.folder / e.file).is_file())])
+    attempts = journal.begin_attempt(files)  # on disk before any of them is read
+    try:
+        stage("loading")
         progress.files_total(len(files))
         for path in files:
             outcome = _index_file(settings, embedder, path, previous, by_path, owners, entries)
+            if attempts.get(path.name, 0) > 1 and journal.owns(path):
+                outcome.warnings.append(repeated_attempt_warning(attempts[path.name]))
             outcomes.append(outcome)
             seen.add(_abs(path))
             progress.file_done(path)
@@ -179,25 +178,45 @@ def run_index(
             if record.doc_id in entries:
                 continue
             if abs_path in seen:  # its file failed this time: keep the old version
-                entries[record.doc_id] = _Entry(record, [c.chunk for c in previous.document_chunks(record.doc_id)])
+                entries[record.doc_id] = Entry(record, [c.chunk for c in previous.document_chunks(record.doc_id)])
                 continue
             if prune and not os.path.exists(abs_path):
                 outcomes.append(FileOutcome(record.source_path, "removed", record.doc_id))
                 continue
-            entries[record.doc_id] = _Entry(record, [c.chunk for c in previous.document_chunks(record.doc_id)])
+            entries[record.doc_id] = Entry(record, [c.chunk for c in previous.document_chunks(record.doc_id)])
 
         changed = previous is None or any(o.status in ("added", "updated", "removed") for o in outcomes)
         # Serving a fallback (CURRENT lost, empty or naming a damaged generation): publish to repair it.
         changed = changed or previous.name != current_generation(settings.index_dir)
         generation = previous.name if previous else None
         if changed:
-            generation = _publish(settings, embedder, entries, progress, on_stage)
-        if settings.index_statements:  # also on a no-op run: an index built before they existed gets them
-            _embed_statements(settings, embedder, list(entries.values()), progress)
-        total_chunks = sum(len(e.chunks) for e in entries.values())
-        if previous:
-            previous.close()
-        return IndexReport(outcomes, generation, len(entries), total_chunks, time.monotonic() - started, changed)
+            generation = publish_entries(settings, embedder, entries, progress, stage)
+    except BaseException:
+        journal.undo_attempt(list(attempts))  # an error, not a crash: it does not count against the files
+        raise
+    _settle_journal(journal, outcomes, attempts, reported_uploads)
+    total_chunks = sum(len(e.chunks) for e in entries.values())
+    report = IndexReport(outcomes, generation, len(entries), total_chunks, 0.0, changed)
+    return report, list(entries.values())
+
+
+def _settle_journal(
+    journal: UploadJournal, outcomes: list[FileOutcome], attempts: dict[str, int], reported: frozenset[str]
+) -> None:
+    """Indexed uploads leave the journal; failed ones are recorded (unless the request reports them)."""
+    done, failed = [], []
+    for outcome in outcomes:
+        name = Path(outcome.path).name
+        if name not in attempts or not journal.owns(outcome.path):
+            continue
+        if outcome.status != "failed":
+            done.append(name)
+        elif name not in reported:
+            failed.append((name, outcome.reason or "Die Datei konnte nicht indexiert werden."))
+    if done:
+        journal.forget(done)
+    for name, reason in failed:
+        journal.fail(name, reason)
 
 
 def _index_file(
@@ -207,7 +226,7 @@ def _index_file(
     previous: Snapshot | None,
     by_path: dict[str, DocumentRecord],
     owners: dict[str, str],
-    entries: dict[str, _Entry],
+    entries: dict[str, Entry],
 ) -> FileOutcome:
     abs_path = _abs(path)
     old = by_path.get(abs_path)
@@ -218,9 +237,15 @@ def _index_file(
                 f"Möglich sind: {', '.join(sorted(SUPPORTED_SUFFIXES))}."
             )
         if old is not None and previous is not None and content_hash(path) == old.content_hash:
-            entries[old.doc_id] = _Entry(old, [c.chunk for c in previous.document_chunks(old.doc_id)])
+            entries[old.doc_id] = Entry(old, [c.chunk for c in previous.document_chunks(old.doc_id)])
             return FileOutcome(str(path), "unchanged", old.doc_id, old.chunk_count)
-        document = load_document(path, max_bytes=settings.max_file_bytes)
+        document, deadline = read_file(settings, path)
+        doc_id = old.doc_id if old else _unique_id(document.doc_id, abs_path, owners)
+        warnings = list(document.warnings)
+        if doc_id != document.doc_id:
+            warnings.append(f"Die Dokument-ID '{document.doc_id}' ist schon vergeben; verwendet wird '{doc_id}'.")
+            document.doc_id = doc_id
+        chunks = chunk_within_limits(settings, embedder, document, path, deadline)
     except DocumentError as exc:
         reason = exc.message + (" Der bisher indexierte Stand bleibt erhalten." if old else "")
         log.warning("failed to index %s: %s", path, exc.message)
@@ -234,18 +259,7 @@ def _index_file(
         )
         return FileOutcome(str(path), "failed", old.doc_id if old else None, reason=reason)
 
-    doc_id = old.doc_id if old else _unique_id(document.doc_id, abs_path, owners)
-    warnings = list(document.warnings)
-    if doc_id != document.doc_id:
-        warnings.append(f"Die Dokument-ID '{document.doc_id}' ist schon vergeben; verwendet wird '{doc_id}'.")
-        document.doc_id = doc_id
     owners[doc_id] = abs_path
-    chunks = chunk_document(
-        document,
-        max_tokens=min(settings.chunk_tokens, embedder.max_tokens - 16),
-        overlap_tokens=settings.chunk_overlap_tokens,
-        count_tokens=embedder.count_tokens,
-    )
     record = DocumentRecord(
         doc_id=doc_id,
         source_path=str(path),
@@ -256,95 +270,8 @@ def _index_file(
         warnings=warnings,
         chunk_count=len(chunks),
     )
-    entries[doc_id] = _Entry(record, chunks)
+    entries[doc_id] = Entry(record, chunks)
     return FileOutcome(str(path), "updated" if old else "added", doc_id, len(chunks), warnings=warnings)
-
-
-def _publish(
-    settings: Settings, embedder: Embedder, entries: dict[str, _Entry], progress: Progress, on_stage: StageHook | None
-) -> str:
-    """Embed (cache first), build vector + lexical indexes, write and switch a new generation."""
-    ordered = [entries[k] for k in sorted(entries)]
-    chunks = [c for e in ordered for c in e.chunks]
-    progress.chunks_total(len(chunks))
-    cache = EmbeddingCache(settings.embedding_cache_path)
-    calls = 0
-    stage = on_stage or _no_stage
-
-    def on_progress(n: int) -> None:
-        nonlocal calls
-        progress.chunks_done(n)
-        calls += 1
-        if calls == 2:  # the first call reports cache hits; the second follows the first embedded batch
-            stage("embedding")
-
-    try:
-        vectors = embed_passages_cached(
-            embedder,
-            cache,
-            [c.embed_text for c in chunks],
-            batch_size=settings.embed_batch_size,
-            on_progress=on_progress,
-        )
-    finally:
-        cache.close()
-    real_probes = logged_question_probes(settings, embedder) if len(chunks) >= settings.ivf_threshold else []
-    vector_index, info = build_vector_index(vectors, settings.ivf_threshold, real_probes)
-    lexical = LexicalIndex.build([c.embed_text for c in chunks])
-    name = next_generation_name(settings.index_dir)
-    building = settings.index_dir / f".building-{name.split('-')[-1]}"
-    shutil.rmtree(building, ignore_errors=True)
-    write_snapshot_files(
-        building,
-        documents=[e.record for e in ordered],
-        chunks=chunks,
-        vector_index_path_writer=lambda p: (save_vector_index(vector_index, p), stage("writing")),
-        lexical=lexical,
-        manifest_extra={
-            "generation": name,
-            "embedder": embedder.name,
-            "dim": embedder.dim,
-            "vector_index": info.__dict__,
-            "abs_paths": {e.record.doc_id: _abs(e.record.source_path) for e in ordered},
-        },
-    )
-    publish_generation(settings.index_dir, building, name, before_switch=lambda: stage("publish"))
-    collect_garbage(settings.index_dir)
-    log.info("published %s: %d documents, %d chunks", name, len(ordered), len(chunks))
-    return name
-
-
-def _embed_statements(settings: Settings, embedder: Embedder, entries: list[_Entry], progress: Progress) -> None:
-    """Put the vector of every quotable answer statement into the embedding cache.
-
-    Why at index time: an answer scores up to ~30 statements of the best documents
-    densely; embedding them on demand made a first-time ask cost 0.2–0.7 s of model
-    time, a lookup costs microseconds.  Runs after the switch, so new documents are
-    searchable at once; a failure here costs only answer speed, never the index.
-    On an unchanged corpus this is a cache lookup of every statement (~0.3 s for
-    the shipped corpus).
-    """
-    budgets = sorted({settings.answer_max_chars, PROJECT_EVIDENCE_CHARS})
-    texts = sorted(
-        {
-            statement_embed_text(e.record.title, chunk.heading_path, statement)
-            for e in entries
-            for chunk in e.chunks
-            for budget in budgets
-            for _, statement in quotable_statements(chunk.text, budget, chunk.heading_path)
-        }
-    )
-    progress.statements_total(len(texts))
-    try:
-        cache = EmbeddingCache(settings.embedding_cache_path)
-        try:
-            embed_passages_cached(
-                embedder, cache, texts, batch_size=settings.embed_batch_size, on_progress=progress.statements_done
-            )
-        finally:
-            cache.close()
-    except (EmbedderError, sqlite3.Error, OSError) as exc:  # the new generation is live already
-        log.warning("answer statements not prepared (answers embed them on demand): %s", exc)
 
 
 def remove_documents(
@@ -356,22 +283,24 @@ def remove_documents(
 ) -> IndexReport:
     """Publish a generation without ``doc_ids`` (their files are not touched)."""
     started = time.monotonic()
-    with writer_lock(settings.index_dir, wait_s):
+    with writing(settings.index_dir, settings.embedding_cache_path), writer_lock(settings.index_dir, wait_s):
         previous = _open_previous(settings, embedder, rebuild=False)
         if previous is None:
             raise IndexMissing("Es gibt noch keinen Index, aus dem etwas entfernt werden könnte.")
-        unknown = [d for d in doc_ids if d not in previous.documents]
-        if unknown:
+        try:
+            unknown = [d for d in doc_ids if d not in previous.documents]
+            if unknown:
+                raise DocumentNotFound(
+                    f"Unbekannte Dokument-ID(s): {', '.join(unknown)}. 'revierlotse stats' listet alle."
+                )
+            entries = {
+                doc_id: Entry(record, [c.chunk for c in previous.document_chunks(doc_id)])
+                for doc_id, record in previous.documents.items()
+                if doc_id not in doc_ids
+            }
+            outcomes = [FileOutcome(previous.documents[d].source_path, "removed", d) for d in doc_ids]
+        finally:
             previous.close()
-            raise DocumentNotFound(f"Unbekannte Dokument-ID(s): {', '.join(unknown)}. 'revierlotse stats' listet alle.")
-        entries = {
-            doc_id: _Entry(record, [c.chunk for c in previous.document_chunks(doc_id)])
-            for doc_id, record in previous.documents.items()
-            if doc_id not in doc_ids
-        }
-        outcomes = [FileOutcome(previous.documents[d].source_path, "removed", d) for d in doc_ids]
-        previous.close()
-        generation = _publish(settings, embedder, entries, Progress(), on_stage)
+        generation = publish_entries(settings, embedder, entries, Progress(), on_stage)
         total = sum(len(e.chunks) for e in entries.values())
         return IndexReport(outcomes, generation, len(entries), total, time.monotonic() - started, True)
-

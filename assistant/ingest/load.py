@@ -10,16 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.domain.documents import Document
 from assistant.errors import (
     DocumentError,
+    DocumentTooBig,
     EmptyDocument,
     FileTooLarge,
     UnsupportedFileType,
 )
-from assistant.ingest.formats.docx import load_docx
+from assistant.ingest.formats.docx import check_unpacked_size, load_docx
 from assistant.ingest.formats.extracted import Extracted
 from assistant.ingest.formats.html import load_html
 from assistant.ingest.formats.markdown import load_markdown
@@ -75,6 +77,19 @@ def _check_file(path: Path, max_bytes: int) -> int:
     return size
 
 
+def _check_chars(path: Path, extracted: Extracted, max_chars: int) -> None:
+    chars = sum(len(s.text) for s in extracted.sections)
+    if chars > max_chars:
+        raise DocumentTooBig(
+            f"„{path.name}“ enthält {_thousands(chars)} Zeichen Text; erlaubt sind höchstens {_thousands(max_chars)} "
+            "je Dokument (REVIERLOTSE_MAX_DOCUMENT_CHARS). Bitte die Datei in kleinere Dokumente aufteilen."
+        )
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
 def _sibling_warning(path: Path) -> list[str]:
     """foo.pdf and foo.docx would share foo.meta.yaml; say so rather than guess."""
     siblings = [p.name for p in path.parent.iterdir()
@@ -100,7 +115,30 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_document(path: Path, *, max_bytes: int, today: dt.date | None = None) -> Document:
+@dataclass(frozen=True)
+class ReadLimits:
+    """How big one file may be on disk, unpacked and as text (Settings has the same fields)."""
+
+    max_bytes: int
+    max_unpacked_bytes: int | None = None
+    max_chars: int | None = None
+
+
+def read_document(path: Path, limits: ReadLimits) -> Document:
+    """``load_document`` with all limits; a module-level function so a child process can run it."""
+    return load_document(
+        path, max_bytes=limits.max_bytes, max_unpacked_bytes=limits.max_unpacked_bytes, max_chars=limits.max_chars
+    )
+
+
+def load_document(
+    path: Path,
+    *,
+    max_bytes: int,
+    max_unpacked_bytes: int | None = None,
+    max_chars: int | None = None,
+    today: dt.date | None = None,
+) -> Document:
     """Load one file; raises a :class:`~assistant.errors.DocumentError` subclass with a German message.
 
     ``today`` judges dates in the front matter (a ``stand`` in the future …); default: the system date.
@@ -110,7 +148,11 @@ def load_document(path: Path, *, max_bytes: int, today: dt.date | None = None) -
     file_type, loader = _LOADERS[path.suffix.lower()]
     data = path.read_bytes()
     sidecar, sidecar_bytes = read_sidecar(path)
+    if file_type == "docx" and max_unpacked_bytes:
+        check_unpacked_size(data, path.name, max_unpacked_bytes)
     extracted = loader(data, path)
+    if max_chars is not None:
+        _check_chars(path, extracted, max_chars)
 
     sources: list[FrontMatter] = [s for s in (sidecar, extracted.front_matter) if s is not None]
     no_meta_note = extracted.no_metadata_note

@@ -32,9 +32,10 @@ from assistant.errors import (
     UploadError,
 )
 from assistant.ingest.files import SKIPPED_NAMES
-from assistant.ingest.indexer import FileOutcome, IndexReport
 from assistant.ingest.load import SUPPORTED_SUFFIXES
 from assistant.ingest.metadata import sidecar_path
+from assistant.ingest.upload_journal import UploadJournal
+from assistant.text.clean import has_surrogates, scrub_surrogates
 
 _MAX_NAME_BYTES = 150
 _UNSAFE = re.compile(r'[<>:"|?*\\/]')
@@ -42,6 +43,13 @@ _METADATA_FIELDS = ("title", "type", "region", "land", "programm", "source_url",
                     "foerderart", "zielgruppe", "frist", "tags")
 _LIST_FIELDS = {"region", "land", "programm", "zielgruppe", "tags"}
 _name_lock = threading.Lock()
+MAX_METADATA_CHARS = 16_000
+MAX_METADATA_FIELDS = 50
+MAX_METADATA_LIST = 100
+_TOO_DEEP = (
+    "Das Feld 'metadata' ist zu tief verschachtelt: jedes Feld darf nur Text, eine Zahl, true/false "
+    "oder eine einfache Liste davon enthalten, z. B. {\"region\": [\"Lausitz\"]}."
+)
 
 
 def safe_filename(raw: str | None) -> str:
@@ -95,16 +103,17 @@ def check_size(size: int, name: str, max_bytes: int) -> None:
 
 
 def parse_metadata(metadata_json: str | None, fields: dict[str, list[str]]) -> dict[str, Any] | None:
-    """Metadata for the sidecar from a JSON object and/or single form fields (fields win)."""
+    """Metadata for the sidecar from a JSON object and/or single form fields (fields win).
+
+    The JSON is what a client sends, so it is held to the shape a sidecar has: an object
+    of at most ``MAX_METADATA_FIELDS`` fields, each text, a number, true/false or a flat
+    list of those.  Deeper nesting (which made json and pydantic recurse), oversized
+    input and lone UTF-16 surrogates (which cannot be stored as UTF-8) are refused with
+    a German message before anything is written.
+    """
     data: dict[str, Any] = {}
     if metadata_json and metadata_json.strip():
-        try:
-            loaded = json.loads(metadata_json)
-        except ValueError:
-            raise UploadError("Das Feld 'metadata' ist kein gültiges JSON. Bitte ein JSON-Objekt senden.") from None
-        if not isinstance(loaded, dict):
-            raise UploadError("Das Feld 'metadata' muss ein JSON-Objekt sein, z. B. {\"type\": \"projekt\"}.")
-        data.update(loaded)
+        data.update(_metadata_object(metadata_json))
     for key in _METADATA_FIELDS:
         values = [v for v in fields.get(key, []) if v.strip()]
         if values:
@@ -114,13 +123,47 @@ def parse_metadata(metadata_json: str | None, fields: dict[str, list[str]]) -> d
     try:
         validated = DocumentMetadata.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'metadata'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'metadata'}: {e['msg']}" for e in exc.errors(include_input=False)
+        )
         raise MetadataError(
             f"Die Metadaten sind ungültig ({problems}). Erlaubte Dokumenttypen: {allowed_types()}; "
             "'stand' als JJJJ-MM-TT."
         ) from None
     given = validated.model_dump(mode="json", exclude_unset=True)
     return {k: v for k, v in given.items() if v not in (None, [], "")}
+
+
+def _metadata_object(text: str) -> dict[str, Any]:
+    if len(text) > MAX_METADATA_CHARS:
+        raise UploadError(
+            f"Das Feld 'metadata' ist mit {len(text)} Zeichen zu lang (höchstens {MAX_METADATA_CHARS}). "
+            "Bitte nur die Metadatenfelder (title, type, region, land, …) senden."
+        )
+    try:
+        loaded = json.loads(text)
+    except RecursionError:
+        raise UploadError(_TOO_DEEP) from None
+    except ValueError:
+        raise UploadError("Das Feld 'metadata' ist kein gültiges JSON. Bitte ein JSON-Objekt senden.") from None
+    if not isinstance(loaded, dict):
+        raise UploadError("Das Feld 'metadata' muss ein JSON-Objekt sein, z. B. {\"type\": \"projekt\"}.")
+    if len(loaded) > MAX_METADATA_FIELDS:
+        raise UploadError(f"Das Feld 'metadata' hat {len(loaded)} Felder; erlaubt sind höchstens {MAX_METADATA_FIELDS}.")
+    for key, value in loaded.items():
+        shown = scrub_surrogates(key)[:60]
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and len(value) > MAX_METADATA_LIST:
+            raise UploadError(f"Das Metadatenfeld „{shown}“ hat mehr als {MAX_METADATA_LIST} Einträge.")
+        if not all(v is None or isinstance(v, (str, int, float, bool)) for v in values):
+            raise UploadError(_TOO_DEEP.replace("Das Feld 'metadata'", f"Das Metadatenfeld „{shown}“"))
+        texts = [key, *(v for v in values if isinstance(v, str))]
+        if any(has_surrogates(t) for t in texts):
+            raise UploadError(
+                f"Das Metadatenfeld „{shown}“ enthält ein ungültiges Zeichen (ein einzelnes UTF-16-Ersatzzeichen "
+                "wie \\ud800, das kein Text ist). Bitte den Wert korrigieren."
+            )
+    return loaded
 
 
 @dataclass
@@ -150,15 +193,21 @@ class IncomingFile:
     data: BinaryIO
 
 
-def store_files(folder: Path, files: list[IncomingFile], metadata: dict[str, Any] | None) -> list[StoredFile]:
+def store_files(
+    folder: Path, files: list[IncomingFile], metadata: dict[str, Any] | None, journal: UploadJournal | None = None
+) -> list[StoredFile]:
     """Write the files into ``folder``; collisions get ``-2``, ``-3``, …
 
     Names collide by *stem* (case-insensitive), because ``foo.pdf`` and ``foo.docx``
-    would share the sidecar ``foo.meta.yaml``.
+    would share the sidecar ``foo.meta.yaml``.  With a ``journal`` each file is
+    recorded as pending *before* it appears under its name, so a crash from then on
+    leaves a pending upload, never an unknown file.
     """
     folder.mkdir(parents=True, exist_ok=True)
     stored: list[StoredFile] = []
+    journaled: list[str] = []
     tmp: Path | None = None
+    current: StoredFile | None = None  # the file being placed (its sidecar may exist already)
     try:
         for incoming in files:
             tmp = folder / f".upload-{secrets.token_hex(8)}.part"
@@ -167,18 +216,23 @@ def store_files(folder: Path, files: list[IncomingFile], metadata: dict[str, Any
                     out.write(block)
             with _name_lock:
                 target = _free_name(folder, incoming.name)
-                sidecar = None
-                if metadata:
-                    sidecar = sidecar_path(target)
-                    sidecar.write_text(
+                current = StoredFile(target, incoming.original_name, sidecar_path(target) if metadata else None)
+                if current.sidecar is not None:
+                    current.sidecar.write_text(
                         yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8"
                     )
+                if journal is not None:
+                    journal.add_pending(target.name, incoming.original_name)
+                    journaled.append(target.name)
                 os.replace(tmp, target)
             tmp = None
-            stored.append(StoredFile(target, incoming.original_name, sidecar))
+            stored.append(current)
+            current = None
     except BaseException:
-        for s in stored:
+        for s in [*stored, *([current] if current is not None else [])]:
             s.delete()
+        if journal is not None and journaled:
+            journal.forget(journaled)
         if tmp is not None:
             tmp.unlink(missing_ok=True)
         raise
@@ -201,52 +255,3 @@ def is_inside(path: str | Path, folder: Path) -> bool:
     except ValueError:
         return False
     return True
-
-
-# --- what an upload or a deletion returned -------------------------------------
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """One uploaded file and what indexing made of it (``outcome`` None: not indexed)."""
-
-    name: str
-    original_name: str | None
-    outcome: FileOutcome | None
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome is None or self.outcome.status == "failed"
-
-    @property
-    def reason(self) -> str | None:
-        if self.outcome is None:
-            return "Die Datei wurde nicht indexiert."
-        return self.outcome.reason if self.failed else None
-
-    def to_dict(self) -> dict[str, Any]:
-        if self.failed:
-            return {"file": self.name, "original_name": self.original_name, "status": "failed", "reason": self.reason}
-        assert self.outcome is not None
-        return {
-            "file": self.name,
-            "original_name": self.original_name,
-            "status": self.outcome.status,
-            "doc_id": self.outcome.doc_id,
-            "chunks": self.outcome.chunks,
-            "warnings": self.outcome.warnings,
-        }
-
-
-@dataclass(frozen=True)
-class UploadResult:
-    files: list[UploadedFile]
-    report: IndexReport
-
-
-@dataclass(frozen=True)
-class DeleteResult:
-    doc_id: str
-    generation: str | None
-    file_deleted: bool
-    notice: str | None = None

@@ -11,6 +11,7 @@ import numpy as np
 from assistant.domain.doctypes import DocType
 from assistant.errors import EmptyQuery, QueryTooLong, UnknownFilter
 from assistant.storage.snapshot import Snapshot
+from assistant.text.clean import scrub_surrogates
 
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
 
@@ -30,12 +31,11 @@ class Filters:
         return bool(self.types or self.regions or self.lands or self.programmes or self.stand_after)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def validate_query(query: str, max_chars: int) -> str:
     # A lone surrogate (valid in JSON as "\\ud800") cannot be encoded as UTF-8 and crashed the embedder.
-    query = _SURROGATE.sub("\ufffd", query or "").strip()
+    query = scrub_surrogates(query or "").strip()
     if not query:
         raise EmptyQuery("Die Suchanfrage ist leer. Bitte eine Frage oder einen Suchbegriff eingeben.")
     if len(query) > max_chars:

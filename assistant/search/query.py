@@ -12,7 +12,7 @@ import numpy as np
 
 from assistant.domain.places import locate, mentions
 from assistant.domain.regions import Location
-from assistant.embedding.embedders import Embedder
+from assistant.embedding.embedders import Embedder, finite
 from assistant.search.fusion import known_share
 from assistant.search.params import SearchParams
 from assistant.storage.bm25 import LexicalIndex
@@ -48,6 +48,6 @@ def plan_query(
     place_terms = set(lexical.analyze(" ".join(text[a:b] for a, b in mentions(text))))
     topic = {t: w for t, w in weights.items() if t not in place_terms}
     return QueryPlan(
-        text, embedder.embed_queries(texts), weights, known_share(lexical, weights),
+        text, finite(embedder.embed_queries(texts)), weights, known_share(lexical, weights),
         known_share(lexical, topic) if topic else 0.0, location,
     )

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding.embedders import Embedder
+from assistant.embedding.embedders import Embedder, finite
 from assistant.embedding.query_cache import VectorLRU
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,9 @@ class EmbeddingCache:
                     [embedder, *batch],
                 )
                 for key, blob in rows:
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
+                    vector = np.frombuffer(blob, dtype=np.float32)
+                    if np.isfinite(vector).all():  # a damaged entry is embedded again
+                        found[key] = vector
         return found
 
     def put_many(self, embedder: str, items: dict[str, np.ndarray]) -> None:
@@ -83,9 +85,11 @@ def embed_passages_cached(
     out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
     missing: dict[str, int] = {}
     for i, key in enumerate(keys):
-        if key in cached:
-            out[i] = cached[key]
-        else:
+        vector = cached.get(key)
+        if vector is not None and vector.shape == (embedder.dim,):
+            out[i] = vector
+        else:  # not cached, or a damaged entry of the wrong length
+            cached.pop(key, None)
             missing.setdefault(key, i)
     counts = Counter(keys)
     if on_progress:
@@ -93,7 +97,7 @@ def embed_passages_cached(
     todo = list(missing.items())
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
-        vectors = embedder.embed_passages([texts[i] for _, i in batch])
+        vectors = finite(embedder.embed_passages([texts[i] for _, i in batch]))  # never cache NaN
         cache.put_many(embedder.name, {key: vec for (key, _), vec in zip(batch, vectors)})
         for (key, _), vec in zip(batch, vectors):
             cached[key] = vec

@@ -19,6 +19,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from assistant.errors import EmbedderError
 from assistant.storage.query_probes import ProbeSet, pushed_passages, recall_at_k
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,17 @@ class VectorIndexInfo:
 def build_vector_index(
     vectors: np.ndarray, ivf_threshold: int, extra_probes: list[ProbeSet] | None = None
 ) -> tuple[faiss.Index, VectorIndexInfo]:
-    """Build the index for ``vectors`` (n, d), L2-normalised float32.
+    """Build the index for ``vectors`` (n, d), L2-normalised float32; NaN or inf is refused.
 
     ``extra_probes``: real question vectors (e.g. logged user questions) that the
     IVF nprobe must also serve; pushed-passage probes are always used.
     """
     n, dim = vectors.shape
+    if not np.isfinite(vectors).all():
+        raise EmbedderError(
+            "Unter den Vektoren sind ungültige Werte (NaN oder unendlich); der Index wurde nicht geändert. "
+            "Bitte die Installation des Embedding-Modells prüfen und erneut indexieren."
+        )
     if n < ivf_threshold:
         index = faiss.IndexFlatIP(dim)
         index.add(vectors)

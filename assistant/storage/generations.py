@@ -83,6 +83,23 @@ def publish_generation(
     return final
 
 
+def drop_unpublished(index_dir: Path, newest_served: str | None) -> list[str]:
+    """Delete generations newer than ``newest_served``: a crash between their rename and the
+    switch of CURRENT left them behind, and they were never served.
+
+    Without this they counted as fallbacks and pushed the last generation that had
+    really been served out of the kept ones (issue #19).  Call under the writer lock.
+    """
+    if newest_served is None or not _GEN_NAME.fullmatch(newest_served):
+        return []
+    dropped = []
+    for gen in generation_dirs(index_dir):
+        if gen.name > newest_served:
+            shutil.rmtree(gen, ignore_errors=True)
+            dropped.append(gen.name)
+    return dropped
+
+
 def collect_garbage(index_dir: Path, keep: int = _KEEP_GENERATIONS) -> None:
     """Drop old generations (keeping a few as fallbacks) and abandoned build directories."""
     live = current_generation(index_dir)

@@ -15,20 +15,22 @@ open, and fall back to the newest older generation that verifies.
 
 from __future__ import annotations
 
-import datetime as dt
+import contextlib
 import json
 import logging
 import sqlite3
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from assistant.domain.documents import Chunk
-from assistant.errors import IndexCorrupt, IndexIncompatible, IndexMissing
+from assistant.errors import IndexCorrupt, IndexIncompatible, IndexMissing, SnapshotDamaged
 from assistant.storage.bm25 import LexicalIndex
 from assistant.storage.faiss_index import load_vector_index, search_vectors
+from assistant.storage.integrity import all_finite, first_mismatch
 from assistant.storage.generations import (
     _GEN_NAME,
     CURRENT,
@@ -40,28 +42,9 @@ from assistant.storage.records import ChunkRecord, DocumentRecord
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
-FACET_FIELDS = ("type", "region", "land", "programm")
-
-
-
-
 
 
 # --- generations and the CURRENT pointer -----------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --- reading a snapshot ------------------------------------------------------
@@ -78,37 +61,64 @@ class Snapshot:
         self.name = path.name
         self._recent: OrderedDict[int, ChunkRecord] = OrderedDict()
         self._recent_lock = threading.Lock()
+        self.damaged: str | None = None  # set when a read fails after opening
+        try:
+            self._open(path)
+        except BaseException:
+            db = getattr(self, "_db", None)
+            if db is not None:
+                db.close()
+            raise
+
+    def _open(self, path: Path) -> None:
+        """Verify and load everything; any failure is an IndexCorrupt (the caller tries an older one)."""
         self.manifest = _read_manifest(path)
         _verify_files(path, self.manifest)
         try:
             self.vectors = load_vector_index(path / "vectors.faiss")
+            if not all_finite(self.vectors):
+                raise IndexCorrupt(
+                    f"Der Index-Stand {path.name} enthält ungültige Vektoren (NaN oder unendlich). "
+                    "Bitte mit 'revierlotse index --rebuild' neu aufbauen."
+                )
             self.lexical = LexicalIndex.load(path / "bm25")
             self._db = sqlite3.connect(f"file:{path / 'chunks.sqlite'}?mode=ro", uri=True, check_same_thread=False)
             self.documents = self._load_documents()
             self.row_doc: np.ndarray = np.load(path / "rows.npy")
             catalog = json.loads((path / "catalog.json").read_text(encoding="utf-8"))
+            stored_chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         except IndexCorrupt:
             raise
-        except Exception as exc:
+        except Exception as exc:  # sqlite3.DatabaseError, faiss RuntimeError, ValueError, KeyError, …
             raise IndexCorrupt(
                 f"Der Index-Stand {path.name} ist beschädigt ({type(exc).__name__}: {exc}). "
                 "Bitte mit 'revierlotse index --rebuild' neu aufbauen."
             ) from exc
-        stored_chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        counts = {self.vectors.ntotal, len(self.row_doc), stored_chunks, self.manifest["chunk_count"]}
-        if len(counts) != 1:
+        try:
+            counts = {self.vectors.ntotal, len(self.row_doc), stored_chunks, self.manifest["chunk_count"]}
+            if len(counts) != 1:
+                raise IndexCorrupt(
+                    f"Der Index-Stand {path.name} ist unvollständig (Vektoren, Textabschnitte und Manifest "
+                    "passen nicht zusammen). Bitte neu indexieren."
+                )
+            self.doc_ids: list[str] = catalog["doc_ids"]
+            if set(self.doc_ids) != set(self.documents) or (
+                len(self.row_doc) and self.row_doc.max() >= len(self.doc_ids)
+            ):
+                raise IndexCorrupt(
+                    f"Der Index-Stand {path.name} ist inkonsistent (Dokumentliste). Bitte neu indexieren."
+                )
+            self.documents = {doc_id: self.documents[doc_id] for doc_id in self.doc_ids}
+            self.facets = _facet_masks(catalog["facets"], len(self.doc_ids))
+            self.stand_ordinals = np.asarray(catalog["stand"], dtype=np.int64)  # 0 = no date
+            self.embedder_name: str = self.manifest["embedder"]
+            self.dim: int = int(self.manifest["dim"])
+        except IndexCorrupt:
+            raise
+        except Exception as exc:  # a catalog or manifest of the wrong shape
             raise IndexCorrupt(
-                f"Der Index-Stand {path.name} ist unvollständig (Vektoren, Textabschnitte und Manifest "
-                "passen nicht zusammen). Bitte neu indexieren."
-            )
-        self.doc_ids: list[str] = catalog["doc_ids"]
-        if set(self.doc_ids) != set(self.documents) or (len(self.row_doc) and self.row_doc.max() >= len(self.doc_ids)):
-            raise IndexCorrupt(f"Der Index-Stand {path.name} ist inkonsistent (Dokumentliste). Bitte neu indexieren.")
-        self.documents = {doc_id: self.documents[doc_id] for doc_id in self.doc_ids}
-        self.facets = _facet_masks(catalog["facets"], len(self.doc_ids))
-        self.stand_ordinals = np.asarray(catalog["stand"], dtype=np.int64)  # 0 = no date
-        self.embedder_name: str = self.manifest["embedder"]
-        self.dim: int = int(self.manifest["dim"])
+                f"Der Index-Stand {path.name} ist inkonsistent ({type(exc).__name__}). Bitte neu indexieren."
+            ) from exc
 
     def _load_documents(self) -> dict[str, DocumentRecord]:
         docs: dict[str, DocumentRecord] = {}
@@ -146,10 +156,13 @@ class Snapshot:
         missing = [r for r in dict.fromkeys(rows) if r not in found]
         if missing:
             marks = ",".join("?" * len(missing))
-            fetched = {
-                r[0]: ChunkRecord(r[0], _chunk_from_row(r[1:]))
-                for r in self._db.execute(f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE row IN ({marks})", missing)
-            }
+            with self._reading():
+                fetched = {
+                    r[0]: ChunkRecord(r[0], _chunk_from_row(r[1:]))
+                    for r in self._db.execute(
+                        f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE row IN ({marks})", missing
+                    )
+                }
             found |= fetched
             with self._recent_lock:
                 self._recent.update((r, fetched[r]) for r in missing if r in fetched)
@@ -158,12 +171,31 @@ class Snapshot:
         return [found[r] for r in rows if r in found]
 
     def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
-        return [
-            ChunkRecord(r[0], _chunk_from_row(r[1:]))
-            for r in self._db.execute(
-                f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY position", (doc_id,)
-            )
-        ]
+        with self._reading():
+            return [
+                ChunkRecord(r[0], _chunk_from_row(r[1:]))
+                for r in self._db.execute(
+                    f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE doc_id = ? ORDER BY position", (doc_id,)
+                )
+            ]
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn a failing read of the chunk table into SnapshotDamaged (the service falls back).
+
+        Why here: the file can be damaged after it was verified on open (a disk error,
+        someone overwriting it), and a request must then get a fallback or a 503, never a 500.
+        """
+        try:
+            yield
+        except (sqlite3.Error, ValueError, TypeError, IndexError) as exc:  # malformed rows decode badly too
+            self.damaged = f"{type(exc).__name__}: {exc}"
+            log.error("snapshot %s damaged while reading: %s", self.name, self.damaged)
+            raise SnapshotDamaged(
+                f"Der Index-Stand {self.name} ist beschädigt ({type(exc).__name__}). "
+                "Bitte mit 'revierlotse index --rebuild' neu aufbauen.",
+                self.name,
+            ) from exc
 
     def search_vectors(
         self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
@@ -217,25 +249,13 @@ def _facet_masks(lists: dict[str, dict[str, list[int]]], n_docs: int) -> dict[st
     return masks
 
 
-def _catalog(documents: list[DocumentRecord]) -> dict:
-    """Document order, facet value → document indexes, and dates, for fast filters on open."""
-    facets: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_FIELDS}
-    stand: list[int] = []
-    for i, d in enumerate(documents):
-        meta = d.metadata
-        for name, values in (("type", [meta.type]), ("region", meta.region), ("land", meta.land),
-                             ("programm", meta.programm)):
-            for value in values:
-                facets[name].setdefault(value, []).append(i)
-        stand.append(meta.stand.toordinal() if meta.stand else 0)
-    return {"doc_ids": [d.doc_id for d in documents], "facets": facets, "stand": stand}
-
-
 def _read_manifest(path: Path) -> dict:
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"Das Manifest von {path.name} fehlt oder ist unlesbar. Bitte neu indexieren.") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"Das Manifest von {path.name} ist beschädigt. Bitte neu indexieren.")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexIncompatible(
             f"Der Index {path.name} hat ein anderes Format (Version {manifest.get('format_version')}). "
@@ -245,18 +265,28 @@ def _read_manifest(path: Path) -> dict:
 
 
 def _verify_files(path: Path, manifest: dict) -> None:
-    """Cheap integrity check: every file the manifest lists exists with its recorded size."""
-    for name, size in manifest.get("files", {}).items():
-        f = path / name
-        if not f.is_file() or f.stat().st_size != size:
-            raise IndexCorrupt(
-                f"Der Index-Stand {path.name} ist beschädigt: '{name}' fehlt oder hat die falsche Größe. "
-                "Bitte neu indexieren."
-            )
+    """Every file the manifest lists exists with its recorded size and (when recorded) checksum.
+
+    Generations written before checksums existed carry sizes only; they are still
+    served, and the next index run writes a generation with checksums.
+    """
+    try:
+        bad = first_mismatch(path, manifest.get("files", {}), manifest.get("checksums"))
+    except (OSError, TypeError, AttributeError) as exc:
+        raise IndexCorrupt(f"Der Index-Stand {path.name} ist nicht lesbar ({exc}). Bitte neu indexieren.") from exc
+    if bad is not None:
+        raise IndexCorrupt(
+            f"Der Index-Stand {path.name} ist beschädigt: '{bad}' fehlt, hat die falsche Größe oder "
+            "eine falsche Prüfsumme. Bitte neu indexieren."
+        )
 
 
-def open_snapshot(index_dir: Path) -> Snapshot:
-    """Open the live generation; if it is damaged, the newest older one that verifies."""
+def open_snapshot(index_dir: Path, skip: frozenset[str] | set[str] = frozenset()) -> Snapshot:
+    """Open the live generation; if it is damaged, the newest older one that verifies.
+
+    ``skip`` names generations found damaged while serving (they may still verify
+    on open when the damage is in a page the checksum run read before it happened).
+    """
     live = current_generation(index_dir)
     generations = generation_dirs(index_dir)
     if live is None and not generations:
@@ -275,6 +305,9 @@ def open_snapshot(index_dir: Path) -> Snapshot:
         candidates = generations
     first_error: Exception | None = None
     for path in candidates:
+        if path.name in skip:
+            first_error = first_error or IndexCorrupt(f"Der Index-Stand {path.name} ist beschädigt.")
+            continue
         try:
             snapshot = Snapshot(path)
         except (IndexCorrupt, FileNotFoundError) as exc:
@@ -284,89 +317,8 @@ def open_snapshot(index_dir: Path) -> Snapshot:
         if path.name != live:
             log.warning("live generation %s is damaged; serving fallback %s", live, path.name)
         return snapshot
-    if isinstance(first_error, IndexCorrupt):
-        raise first_error
-    raise IndexCorrupt(f"Kein lesbarer Index-Stand unter '{index_dir}'. Bitte neu indexieren.")
-
-
-# --- writing a snapshot ------------------------------------------------------
-
-
-def write_snapshot_files(
-    directory: Path,
-    *,
-    documents: list[DocumentRecord],
-    chunks: list[Chunk],
-    vector_index_path_writer,  # noqa: ANN001 - callable(Path) that writes vectors.faiss
-    lexical: LexicalIndex,
-    manifest_extra: dict,
-) -> None:
-    """Write chunk table, vectors, BM25 and finally the manifest (with file sizes) into ``directory``."""
-    directory.mkdir(parents=True)
-    db = sqlite3.connect(directory / "chunks.sqlite")
-    with db:
-        db.execute(
-            "CREATE TABLE documents (doc_id TEXT PRIMARY KEY, source_path TEXT, title TEXT, type TEXT,"
-            " metadata TEXT, content_hash TEXT, file_type TEXT, warnings TEXT, chunk_count INTEGER)"
-        )
-        db.execute(
-            "CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, doc_id TEXT, position INTEGER,"
-            " text TEXT, embed_text TEXT, heading_path TEXT, page INTEGER, printed_page TEXT,"
-            " char_start INTEGER, char_end INTEGER)"
-        )
-        db.execute("CREATE INDEX chunks_doc ON chunks (doc_id, position)")
-        db.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    d.doc_id,
-                    d.source_path,
-                    d.title,
-                    d.doc_type,
-                    d.metadata.model_dump_json(),
-                    d.content_hash,
-                    d.file_type,
-                    json.dumps(d.warnings, ensure_ascii=False),
-                    d.chunk_count,
-                )
-                for d in documents
-            ],
-        )
-        db.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [
-                (
-                    row,
-                    c.chunk_id,
-                    c.doc_id,
-                    c.position,
-                    c.text,
-                    c.embed_text,
-                    json.dumps(list(c.heading_path), ensure_ascii=False),
-                    c.page,
-                    c.printed_page,
-                    c.char_start,
-                    c.char_end,
-                )
-                for row, c in enumerate(chunks)
-            ],
-        )
-    db.close()
-    doc_index = {d.doc_id: i for i, d in enumerate(documents)}
-    np.save(directory / "rows.npy", np.fromiter((doc_index[c.doc_id] for c in chunks), np.int32, len(chunks)))
-    (directory / "catalog.json").write_text(json.dumps(_catalog(documents), ensure_ascii=False), encoding="utf-8")
-    vector_index_path_writer(directory / "vectors.faiss")
-    lexical.save(directory / "bm25")
-    files = {
-        str(f.relative_to(directory)): f.stat().st_size for f in sorted(directory.rglob("*")) if f.is_file()
-    }
-    manifest = {
-        "format_version": FORMAT_VERSION,
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "document_count": len(documents),
-        "chunk_count": len(chunks),
-        "documents": {d.doc_id: {"source_path": d.source_path, "content_hash": d.content_hash} for d in documents},
-        "files": files,
-        **manifest_extra,
-    }
-    (directory / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    raise IndexCorrupt(
+        f"Kein unbeschädigter Index-Stand unter '{index_dir}' (geprüft: "
+        f"{', '.join(p.name for p in candidates) or 'keiner'}; zuerst: {getattr(first_error, 'message', first_error)}). "
+        "Bitte mit 'revierlotse index --rebuild' neu aufbauen."
+    )

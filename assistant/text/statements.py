@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from assistant.text.facts import fact_kinds, fact_tokens
+from assistant.text.injection import without_instructions
 from assistant.text.sentences import split_sentences
 
 MIN_CHARS = 25  # shorter statements are kept only when they carry a fact (amount, date, §), not a bare number ("Werkstatt 2")
@@ -146,12 +147,14 @@ def quotable_statements(
     ``heading_path`` is the chunk's: its last heading introduces a list the chunk opens with.
 
     Dropped: empty ones, fragments, statements too long to quote with their citation
-    marker, and very short ones without a fact.  The index is the statement's place
+    marker, very short ones without a fact, and orders to a language model with what
+    follows them in their paragraph (injection.py).  The index is the statement's place
     in the chunk, for reading order.
     """
     budget = max_chars - CITE_MARKER_CHARS
     out: list[tuple[int, str]] = []
     heading = heading_path[-1] if heading_path else None
+    text = without_instructions(text, "\n\n")
     for i, statement in enumerate(statements(text, budget, heading)):
         if not statement or len(statement) > budget or is_fragment(statement):
             continue

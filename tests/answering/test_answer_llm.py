@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 import time
@@ -65,17 +66,24 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if mode == "slow":
             time.sleep(1.5)
+        # Cite the source the 90 Prozent are in (near-tied rankings may order the sources either way).
+        prompt = request["messages"][-1]["content"]
+        blocks = re.findall(r'<quelle nummer="(\d+)">(.*?)</quelle>', prompt, re.DOTALL)
+        number = next((n for n, b in blocks if "90 Prozent" in " ".join(b.split())), "1")
         if mode == "stream" or request.get("stream"):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            for piece in STREAM_PIECES:
+            self.server.sent_pieces = [p.replace("[1]", f"[{number}]") for p in STREAM_PIECES]
+            for piece in self.server.sent_pieces:
                 event = {"choices": [{"delta": {"content": piece}, "index": 0}]}
                 self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
                 self.wfile.flush()
             self.wfile.write(b"data: [DONE]\n\n")
             return None
         content = REPLIES.get(mode, REPLIES["normal"])
+        if mode == "normal":
+            content = content.replace("[1]", f"[{number}]")
         return self._json(200, {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]})
 
 
@@ -85,6 +93,7 @@ class _FakeLLM(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.requests: list[dict] = []
+        self.sent_pieces: list[str] = []
 
     def handle_error(self, request, client_address) -> None:  # noqa: ANN001
         pass  # the "slow" case: the client gave up and closed the socket, as intended
@@ -146,13 +155,13 @@ def test_llm_answer_is_used_and_cites_the_given_sources(llm_assistant, fake_llm,
 def test_streaming_delivers_pieces_then_the_checked_answer(llm_assistant, fake_llm) -> None:
     pieces: list[str] = []
     answer = llm_assistant("stream").ask(QUESTION, on_delta=pieces.append)
-    assert pieces == STREAM_PIECES
+    assert pieces == fake_llm.sent_pieces  # the preview is what the model sent …
     assert fake_llm.requests[-1]["body"]["stream"] is True
     assert answer.generator == "llm"
-    assert answer.body == "".join(STREAM_PIECES)  # the generated text, then the closing line
+    assert answer.body == "".join(STREAM_PIECES)  # … the answer has the citations renumbered from [1]
     assert answer.binding_note and answer.text.endswith(answer.binding_note)
     items = list(llm_assistant("stream").ask_stream(QUESTION))
-    assert items[:-1] == STREAM_PIECES and isinstance(items[-1], Answer)
+    assert items[:-1] == fake_llm.sent_pieces and isinstance(items[-1], Answer)
 
 
 def test_invalid_citations_are_removed_and_the_rest_renumbered(llm_assistant) -> None:

@@ -6,6 +6,7 @@ Nothing is downloaded; tests write the bytes into tmp_path.
 from __future__ import annotations
 
 import io
+import zipfile
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -96,3 +97,23 @@ def build_docx() -> bytes:
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
+
+
+def docx_with_paragraphs(paragraphs: int, text: str = "Förderabsatz über Radwege im Revier.") -> bytes:
+    """A valid DOCX whose body is ``paragraphs`` copies of one paragraph (compresses to almost nothing).
+
+    1,000,000 paragraphs is the red team's zip bomb of issue #19: about 75 MB of
+    document.xml in a file of a few hundred KB.
+    """
+    with zipfile.ZipFile(io.BytesIO(build_docx())) as src:
+        members = {name: src.read(name) for name in src.namelist()}
+    xml = members["word/document.xml"]
+    start = xml.index(b"<w:body>") + len(b"<w:body>")
+    end = xml.index(b"<w:sectPr")
+    paragraph = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()
+    members["word/document.xml"] = xml[:start] + paragraph * paragraphs + xml[end:]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
+    return out.getvalue()

@@ -56,6 +56,33 @@ def test_text_encodings(write, encoding: str) -> None:
     assert doc.file_type == "text"
 
 
+SHORT_LATIN_1 = [
+    "Lübbenau Gemeinde Görlitz Jahr Antrag Kosten Lübbenau Gemeinde über.",  # 68 bytes, refused before
+    "Übersicht",  # charset-normalizer called it Korean (Johab)
+    "Müll.",
+    "Grüße aus Weißwasser: Zuschüsse für Bürger.",
+    "Größe: 5 m², Frist 31.12.2026, § 4 Abs. 2",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_LATIN_1)
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252"])
+def test_short_latin1_text_is_read_like_a_long_one(write, text: str, encoding: str) -> None:
+    """Issue #19: a 67-byte Latin-1 file was "keine Textdatei" while a 4.6 KB one was read."""
+    doc = load_document(write("kurz.txt", text.encode(encoding)), max_bytes=MAX_BYTES)
+    assert doc.sections[0].text == text
+    long_doc = load_document(write("lang.txt", ((text + " ") * 80).encode(encoding)), max_bytes=MAX_BYTES)
+    assert long_doc.sections[0].text.startswith(text)
+
+
+def test_random_high_bytes_are_still_no_text(write) -> None:
+    rng = random.Random(11)
+    for n in (9, 67, 4600):
+        data = bytes(rng.randrange(0x80, 0x100) for _ in range(n))
+        with pytest.raises(TextEncodingError, match="ist keine Textdatei"):
+            load_document(write(f"hoch-{n}.txt", data), max_bytes=MAX_BYTES)
+
+
 def test_utf16_without_bom(write) -> None:
     doc = load_document(write("a.txt", GERMAN.encode("utf-16-le")), max_bytes=MAX_BYTES)
     assert doc.sections[0].text == GERMAN

@@ -45,8 +45,9 @@ def fingerprint(assistant: Assistant) -> list[list[tuple[str, float]]]:
     return [[(h.document.doc_id, round(h.score, 6)) for h in assistant.search(q, k=4).hits] for q in QUERIES]
 
 
-def start_paused_index(settings, point: str, tmp_path: Path) -> tuple[subprocess.Popen, Path]:
-    marker = tmp_path / f"paused-{point}"
+def start_paused_index(settings, point: str, tmp_path: Path, mode: str | None = None) -> tuple[subprocess.Popen, Path]:
+    """A separate process that indexes (or, with ``mode``, uploads, see tests/stage_pause.py) and pauses at ``point``."""
+    marker = tmp_path / f"paused-{point}-{uuid.uuid4().hex[:6]}"
     env = dict(os.environ)
     env.update(
         REVIERLOTSE_INDEX_DIR=str(settings.index_dir),
@@ -55,9 +56,10 @@ def start_paused_index(settings, point: str, tmp_path: Path) -> tuple[subprocess
         HF_HUB_OFFLINE="1",
         PYTHONPATH=str(REPO),
     )
-    log = open(tmp_path / f"index-{point}.log", "wb")
+    log = open(tmp_path / f"index-{point}.log", "ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.stage_pause", point, str(marker), "600", str(settings.corpus_dir)],
+        [sys.executable, "-m", "tests.stage_pause", point, str(marker), "600", str(settings.corpus_dir),
+         *([mode] if mode else [])],
         env=env,
         cwd=tmp_path,  # no .env from the repository
         stdout=log,

@@ -98,10 +98,15 @@ def test_second_run_over_the_nasty_corpus_changes_nothing(nasty) -> None:
 
 
 def test_unexpected_loader_crash_fails_only_that_file(nasty, monkeypatch) -> None:
-    """A parser bug (any exception, not just our DocumentError) must not stop the run."""
+    """A parser bug (any exception, not just our DocumentError) must not stop the run.
+
+    The loader is replaced in this process, so the file is read here (no time budget, no
+    child process); tests/ingest/test_isolation.py covers the same in a child process.
+    """
     assistant, _, _ = nasty
     import assistant.ingest.load as loader
 
+    monkeypatch.setattr(assistant.settings, "file_time_budget_s", 0.0)
     def boom(data, path):  # noqa: ANN001
         raise RecursionError("maximum recursion depth exceeded")
 

@@ -72,3 +72,57 @@ def test_no_token_or_key_in_any_log_record(make_settings, embedder, recorder, tm
     secrets = [BOT_TOKEN, BOT_TOKEN.split(":", 1)[1], ADMIN_TOKEN, WRONG_TOKEN, LLM_KEY]
     leaked = [(s, line[:300]) for line in recorder.lines for s in secrets if s in line]
     assert leaked == []
+
+
+def test_no_token_in_the_access_log_of_a_real_server(small_assistant, free_port: int) -> None:
+    """uvicorn logs every URL; a token sent as a query parameter (refused, but logged) must not
+    appear, nor a search question — everything `revierlotse serve` prints is scanned."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    settings = small_assistant.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIERLOTSE_")}
+    env |= {
+        "REVIERLOTSE_INDEX_DIR": str(settings.index_dir),
+        "REVIERLOTSE_CORPUS_DIR": str(settings.corpus_dir),
+        "REVIERLOTSE_EMBEDDING_CACHE": str(settings.embedding_cache_path),
+        "REVIERLOTSE_ADMIN_TOKEN": ADMIN_TOKEN,
+        "REVIERLOTSE_RATE_LIMIT_PER_MINUTE": "0",
+        "HF_HUB_OFFLINE": "1",
+    }
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    process = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(free_port)],
+                               cwd=settings.corpus_dir.parent, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{free_port}"
+    try:
+        deadline = time.monotonic() + 120  # a guard against a hung start, not a timing assertion
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=10)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.2)
+        assert httpx.get(f"{base}/api/stats", params={"token": ADMIN_TOKEN}).status_code in (401, 403)
+        assert httpx.get(f"{base}/api/stats", params={"access_token": WRONG_TOKEN}).status_code in (401, 403)
+        assert httpx.get(f"{base}/api/search", params={"q": "Geheimfrage STARK", "key": LLM_KEY}).status_code == 200
+        ok = httpx.get(f"{base}/api/stats", params={"days": 7}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert ok.status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    output = process.stdout.read()
+    assert '"GET /api/stats?[REDACTED] HTTP/1.1" 401' in output or "GET /api/stats?[REDACTED]" in output, output
+    assert "GET /api/search?[REDACTED]" in output
+    for secret in (ADMIN_TOKEN, WRONG_TOKEN, LLM_KEY, "Geheimfrage"):
+        assert secret not in output, secret

@@ -296,6 +296,12 @@ def stats(
         out.print_json(json.dumps(payload, ensure_ascii=False, default=str))
         return
     out.print(f"Stand: {s.generation} (erstellt {s.created_at})")
+    if s.fallback_from:
+        err.print(
+            f"[yellow]Hinweis[/] Der Index-Stand {s.fallback_from} ist beschädigt; verwendet wird der ältere "
+            f"Stand {s.generation}. Bitte mit 'revierlotse index' einen neuen Stand erzeugen.",
+            highlight=False,
+        )
     out.print(f"Dokumente: {s.documents}, Abschnitte: {s.chunks}")
     out.print(f"Embedding-Modell: {s.embedder}; Vektorindex: {_vector_index_line(s.vector_index)}")
     out.print("Nach Typ: " + (", ".join(f"{k} {v}" for k, v in s.by_type.items()) or "–"))

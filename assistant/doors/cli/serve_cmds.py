@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
 import subprocess
 import sys
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -15,13 +19,31 @@ from assistant.doors.cli.app import EXIT_ERROR, app, err, out
 from assistant.storage.generations import current_generation
 
 BOT_STOP_TIMEOUT_S = 10.0
+_PR_SET_PDEATHSIG = 1
+
+
+class _Stopped(Exception):
+    """SIGTERM or SIGINT arrived (raised by our handler once uvicorn has shut down)."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped(signal.Signals(signum).name)
+
+
+def _die_with_parent() -> None:
+    """In the bot child (Linux): get SIGTERM when the server dies, even by SIGKILL."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def start_bot() -> subprocess.Popen | None:
     """Start ``python -m assistant bot`` as a child process if TELEGRAM_BOT_TOKEN is set."""
     if not os.environ.get(TOKEN_ENV):
         return None
-    process = subprocess.Popen([sys.executable, "-m", "assistant", "bot"])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "bot"],
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+    )
     out.print(f"Telegram-Bot gestartet (Prozess {process.pid}).")
     return process
 
@@ -57,10 +79,18 @@ def serve(
         out.print("Verwaltung (Upload, Löschen, Neuaufbau) ist aus: REVIERLOTSE_ADMIN_TOKEN ist nicht gesetzt.")
     out.print(f"Revierlotse läuft auf http://{host}:{port}/  (API-Doku: /docs)", highlight=False)
     bot = start_bot()
+    # uvicorn shuts down on SIGTERM/SIGINT and then re-raises the signal with the handler that was
+    # installed before it: with the default SIGTERM handler the process died there and the bot child
+    # was left running.  Ours raises _Stopped instead, so the bot is stopped below.
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         uvicorn.run("assistant.doors.http.app:create_app", factory=True, host=host, port=port, log_level="info")
+    except _Stopped as stopped:
+        out.print(f"Revierlotse beendet ({stopped}).")
     except OSError as exc:  # e.g. port in use
         err.print(f"[bold red]Fehler:[/] Der Server konnte nicht starten: {exc}", highlight=False)
         raise typer.Exit(EXIT_ERROR) from exc
     finally:
+        for sig, handler in previous.items():  # a second signal now ends us; the bot then gets SIGTERM too
+            signal.signal(sig, handler)
         stop_bot(bot)

@@ -28,11 +28,13 @@ from assistant.doors.http.handlers import install_handlers
 from assistant.doors.http.jobs import JobRunner
 from assistant.doors.http.routes import admin, editing, reading, status
 from assistant.doors.http.security import RateLimitMiddleware, SecurityHeadersMiddleware
+from assistant.doors.log_redaction import install_access_log_filter
 from assistant.errors import RevierlotseError
 from assistant.service import Assistant
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
+PENDING_WAIT_S = 600.0  # a start-up run of pending uploads waits this long for another writer
 _ERROR_TEXTS = {
     401: "Nicht angemeldet: Admin-Token fehlt oder ist falsch",
     403: "Verwaltung abgeschaltet (kein Admin-Token eingerichtet)",
@@ -75,6 +77,9 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             await to_thread.run_sync(assistant.retriever)
         except RevierlotseError as exc:
             log.warning("starting without a usable index: %s", exc.message)
+        except Exception:  # a damaged index must never stop the server: requests get a 503 instead
+            log.exception("starting without a usable index")
+        _index_pending_uploads(state)
         yield
         assistant.close()
 
@@ -89,6 +94,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.door = state
     app.openapi = lambda: _german_openapi(app)  # type: ignore[method-assign]
     install_handlers(app)
+    install_access_log_filter()
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -115,6 +121,21 @@ def _german_openapi(app: FastAPI) -> dict:
                     response["description"] = _RESPONSE_TEXTS.get(text, text)
         app.openapi_schema = schema
     return app.openapi_schema
+
+
+def _index_pending_uploads(state: AppState) -> None:
+    """Uploads a crash left pending are indexed in the background as soon as the server is up."""
+    try:
+        pending = [e for e in state.assistant.uploads.entries() if e.state == "pending"]
+    except OSError as exc:
+        log.warning("cannot read the upload journal: %s", exc)
+        return
+    if pending:
+        log.warning("%d upload(s) were not indexed before the last stop; indexing them now", len(pending))
+        state.jobs.start(
+            "pending-uploads",
+            lambda progress: state.assistant.uploads.index_pending(progress=progress, wait_s=PENDING_WAIT_S),
+        )
 
 
 def _mount_pages(app: FastAPI) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -12,6 +13,7 @@ from starlette.responses import JSONResponse
 
 from assistant.doors.validation_de import problem as _problem
 from assistant.errors import RevierlotseError
+from assistant.text.clean import scrub_surrogates
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +23,10 @@ _LOCATIONS = {"query": "Parameter", "body": "Feld", "path": "Pfadteil", "header"
 def error_response(
     status: int, code: str, message: str, details: Any = None, headers: dict | None = None
 ) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message}
+    """The error JSON; messages may quote user input, so lone surrogates are replaced (they cannot be sent)."""
+    body: dict[str, Any] = {"code": code, "message": scrub_surrogates(message)}
     if details:
-        body["details"] = details
+        body["details"] = json.loads(scrub_surrogates(json.dumps(details, ensure_ascii=False, default=str)))
     return JSONResponse(body, status_code=status, headers=headers)
 
 

@@ -7,12 +7,11 @@ response is ``SearchResult.to_dict()`` (the same JSON as ``search --json``) plus
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from assistant.doors.http.schemas_editing import ProvenanceOut
-from assistant.ingest.indexer import FileOutcome, IndexReport
 from assistant.search.filters import Filters
 from assistant.storage.records import ChunkRecord, DocumentRecord
 
@@ -25,15 +24,19 @@ class ErrorOut(BaseModel):
     details: dict[str, Any] | None = None
 
 
+# A constrained str: pydantic then also refuses lone surrogates ("string_unicode"), which could not be echoed.
+FilterValue = Annotated[str, StringConstraints(max_length=200)]
+
+
 class FiltersIn(BaseModel):
     """Restrict to documents with these metadata values (lists mean "any of")."""
 
     model_config = ConfigDict(extra="forbid")
 
-    type: list[str] = Field(default_factory=list, max_length=20)
-    region: list[str] = Field(default_factory=list, max_length=20)
-    land: list[str] = Field(default_factory=list, max_length=20)
-    programm: list[str] = Field(default_factory=list, max_length=50)
+    type: list[FilterValue] = Field(default_factory=list, max_length=20)
+    region: list[FilterValue] = Field(default_factory=list, max_length=20)
+    land: list[FilterValue] = Field(default_factory=list, max_length=20)
+    programm: list[FilterValue] = Field(default_factory=list, max_length=50)
     stand_after: dt.date | None = None
 
     def to_filters(self) -> Filters:
@@ -57,14 +60,18 @@ def make_filters(
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "degraded", "unavailable"] = Field(
+        description="degraded: an older generation is served because the live one is damaged."
+    )
     generation: str | None = None
     created_at: str | None = None
     documents: int = 0
     chunks: int = 0
     embedder: str
     llm_configured: bool
-    code: str | None = Field(None, description="Why the service is unavailable (only when status != ok).")
+    code: str | None = Field(
+        None, description="Why the service is degraded or unavailable (only when status != ok)."
+    )
     message: str | None = None
 
 
@@ -239,7 +246,10 @@ class FeedbackIn(BaseModel):
 
 
 class FeedbackOut(BaseModel):
-    status: Literal["ok"] = "ok"
+    status: Literal["ok", "not_recorded"] = Field(
+        "ok", description="not_recorded: the usage log cannot be written right now (the rating was valid)."
+    )
+    message: str | None = None
 
 
 # --- documents ----------------------------------------------------------------
@@ -309,106 +319,3 @@ class DocumentDetailOut(BaseModel):
     document: DocumentOut
     metadata: dict[str, Any] = Field(description="All metadata fields, including extra front matter fields.")
     chunks: list[ChunkOut]
-
-
-class FileOutcomeOut(BaseModel):
-    file: str = Field(description="File name as stored (after sanitising).")
-    original_name: str | None = None
-    status: str = Field(description="added, updated, unchanged, removed or failed.")
-    doc_id: str | None = None
-    chunks: int = 0
-    reason: str | None = None
-    warnings: list[str] = Field(default_factory=list)
-
-    @classmethod
-    def of_upload(cls, name: str, original: str | None, outcome: FileOutcome | None) -> FileOutcomeOut:
-        if outcome is None or outcome.status == "failed":
-            reason = outcome.reason if outcome else "Die Datei wurde nicht indexiert."
-            return cls(file=name, original_name=original, status="failed", reason=reason)
-        return cls(
-            file=name, original_name=original, status=outcome.status, doc_id=outcome.doc_id,
-            chunks=outcome.chunks, warnings=outcome.warnings,
-        )
-
-
-class IndexReportOut(BaseModel):
-    generation: str | None
-    changed: bool
-    documents: int
-    chunks: int
-    seconds: float
-    counts: dict[str, int]
-    files: list[FileOutcomeOut] = Field(description="Files that did not stay unchanged.")
-
-    @classmethod
-    def of(cls, report: IndexReport) -> IndexReportOut:
-        return cls(
-            generation=report.generation, changed=report.changed, documents=report.documents,
-            chunks=report.chunks, seconds=round(report.seconds, 2), counts=report.counts,
-            files=[
-                FileOutcomeOut(file=o.path, status=o.status, doc_id=o.doc_id, chunks=o.chunks, reason=o.reason,
-                               warnings=o.warnings)
-                for o in report.outcomes
-                if o.status != "unchanged"
-            ],
-        )
-
-
-class UploadOut(BaseModel):
-    files: list[FileOutcomeOut]
-    generation: str | None
-    documents: int
-    chunks: int
-
-
-class DeleteOut(BaseModel):
-    doc_id: str
-    generation: str | None
-    file_deleted: bool
-    notice: str | None = None
-
-
-# --- jobs and stats -----------------------------------------------------------
-
-
-class JobOut(BaseModel):
-    job_id: str
-    kind: str
-    state: Literal["queued", "running", "done", "failed"]
-    files_done: int
-    files_total: int | None
-    chunks_done: int
-    chunks_total: int | None
-    statements_done: int = Field(0, description="Answer sentences prepared after the switch (speeds up answers).")
-    statements_total: int | None = None
-    started_at: str
-    finished_at: str | None
-    report: IndexReportOut | None = None
-    error: ErrorOut | None = None
-    files: list[FileOutcomeOut] | None = Field(None, description="Upload-Aufträge: was aus jeder Datei wurde.")
-
-    @classmethod
-    def of(cls, job: Any) -> JobOut:
-        """From an ``assistant.doors.http.jobs.Job``."""
-        return cls(
-            job_id=job.job_id, kind=job.kind, state=job.state, files_done=job.files_done,
-            files_total=job.files_total, chunks_done=job.chunks_done, chunks_total=job.chunks_total,
-            statements_done=job.statements_done, statements_total=job.statements_total,
-            started_at=job.started_at, finished_at=job.finished_at,
-            report=IndexReportOut.of(job.report) if job.report else None,
-            error=ErrorOut(**job.error) if job.error else None,
-            files=[FileOutcomeOut(**f) for f in job.files] if job.files is not None else None,
-        )
-
-
-class UsageStatsOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    days: int
-    queries_per_day: dict[str, int]
-    total_queries: int
-    abstention_rate: float
-    top_unanswered: list[tuple[str, int]]
-    feedback_helpful: int
-    feedback_not_helpful: int
-    recent_comments: list[str]

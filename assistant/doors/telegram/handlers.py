@@ -52,6 +52,7 @@ from assistant.doors.telegram.texts import (
     RATE_LIMIT_NOTICE,
     WELCOME,
 )
+from assistant.errors import AnswerNotFound
 from assistant.service import Assistant
 from assistant.text.plural import count
 
@@ -342,7 +343,11 @@ class RevierlotseBot:
             if vote in state["votes"]:
                 await query.answer("Ihre Bewertung haben wir schon – danke!")
                 return
-            await self._call(self.assistant.feedback, answer_id, flag == "1", channel=CHANNEL)
+            try:
+                await self._call(self.assistant.feedback, answer_id, flag == "1", channel=CHANNEL)
+            except AnswerNotFound:  # a button of an answer this service no longer knows
+                await query.answer(EXPIRED, show_alert=True)
+                return
             state["votes"].add(vote)
             await query.answer(
                 "Danke für Ihre Rückmeldung!" if flag == "1" else "Danke! Das hilft uns, besser zu werden."

@@ -38,7 +38,9 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_serve_starts_api_and_bot_child_and_stops_both(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_starts_api_and_bot_child_and_stops_both(stop: int, tmp_path: Path) -> None:
+    """SIGTERM used to leave the bot child running (uvicorn re-raised it and the process died)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIERLOTSE_")}
     env |= {
@@ -71,7 +73,7 @@ def test_serve_starts_api_and_bot_child_and_stops_both(tmp_path: Path) -> None:
         assert bots, "the bot child process was not started"
         assert b"bot" in Path(f"/proc/{bots[0]}/cmdline").read_bytes()
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
@@ -79,7 +81,39 @@ def test_serve_starts_api_and_bot_child_and_stops_both(tmp_path: Path) -> None:
             process.wait()
     output = process.stdout.read() if process.stdout else ""
     assert process.returncode == 0, output
-    assert "Telegram-Bot gestartet" in output
+    assert "Telegram-Bot gestartet" in output and f"Revierlotse beendet ({signal.Signals(stop).name})" in output
+    assert "Traceback" not in output
     assert f"http://127.0.0.1:{port}/" in output
     time.sleep(0.2)
     assert not [c for c in children if _alive(c)], "the bot child outlived the server"
+
+
+def test_bot_child_dies_with_a_killed_server(tmp_path: Path) -> None:
+    """Even SIGKILL (no handler runs) does not orphan the bot: it gets SIGTERM from the kernel."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIERLOTSE_")}
+    env |= {
+        "REVIERLOTSE_INDEX_DIR": str(tmp_path / "index"),
+        "REVIERLOTSE_CORPUS_DIR": str(tmp_path / "corpus"),
+        "REVIERLOTSE_TELEGRAM_API_URL": "http://127.0.0.1:9/bot",
+        "TELEGRAM_BOT_TOKEN": "123:test",
+        "HF_HUB_OFFLINE": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        bots: list[int] = []
+        while not bots and time.monotonic() < deadline:
+            bots = [c for c in _children(process.pid) if b"bot" in Path(f"/proc/{c}/cmdline").read_bytes()]
+            time.sleep(0.2)
+        assert bots, "the bot child process was not started"
+    finally:
+        process.kill()
+        process.wait()
+    deadline = time.monotonic() + 30
+    while _alive(bots[0]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(bots[0]), "the bot child outlived a killed server"

@@ -10,6 +10,7 @@ import yaml
 from fastapi.testclient import TestClient
 
 from assistant.ingest.uploads import safe_filename
+from assistant.ingest.upload_journal import UploadJournal
 from assistant.storage.generations import writer_lock
 
 TOKEN = "test-admin-token-1"
@@ -35,6 +36,14 @@ ADMIN_ROUTES = [
     ("delete", "/api/documents/stark", {}),
     ("post", "/api/documents", {"files": {"files": ("a.md", b"# A\n\nText", "text/markdown")}}),
 ]
+
+
+def stored_uploads(settings) -> list[str]:
+    """Files kept in the upload folder (its hidden journal aside); none of them may still be pending."""
+    if not settings.upload_dir.exists():
+        return []
+    assert [e for e in UploadJournal(settings.upload_dir).entries() if e.state == "pending"] == []
+    return sorted(p.name for p in settings.upload_dir.iterdir() if not p.name.startswith("."))
 
 
 def _upload(client: TestClient, files: list[tuple[str, bytes]], headers=AUTH, **data) -> object:
@@ -117,7 +126,7 @@ def test_upload_several_files_and_name_collisions(client: TestClient) -> None:
     assert r.status_code == 201, r.text
     r2 = _upload(client, [("NOTIZ.md", b"# Notiz\n\nDritte Datei zum Besucherzentrum.")])
     assert r2.status_code == 201
-    names = sorted(p.name for p in settings.upload_dir.iterdir())
+    names = stored_uploads(settings)
     assert names == ["NOTIZ-3.md", "notiz-2.txt", "notiz.txt"]
     assert len({f["doc_id"] for f in r.json()["files"] + r2.json()["files"]}) == 3
 
@@ -173,7 +182,7 @@ def test_oversize_upload_is_413_and_nothing_is_stored(make_app) -> None:
         r = c.post("/api/documents", content=iter(chunks), headers=AUTH | {
             "Content-Type": f"multipart/form-data; boundary={boundary}"})
         assert (r.status_code, r.json()["code"]) == (413, "file_too_large")
-        assert not settings.upload_dir.exists() or list(settings.upload_dir.iterdir()) == []
+        assert stored_uploads(settings) == []
 
 
 def test_unknown_type_is_415_and_nothing_is_stored(client: TestClient) -> None:
@@ -183,7 +192,7 @@ def test_unknown_type_is_415_and_nothing_is_stored(client: TestClient) -> None:
         assert r.status_code == 415, name
         assert r.json()["code"] == "unsupported_file_type"
         assert ".pdf" in r.json()["message"]
-    assert not settings.upload_dir.exists() or list(settings.upload_dir.iterdir()) == []
+    assert stored_uploads(settings) == []
 
 
 def test_bad_upload_requests(client: TestClient) -> None:
@@ -199,10 +208,15 @@ def test_bad_upload_requests(client: TestClient) -> None:
     assert (r.status_code, r.json()["code"]) == (422, "metadata_error")
     r = _upload(client, [("a.md", b"# A\n\nText.")], stand="letzte Woche")
     assert (r.status_code, r.json()["code"]) == (422, "metadata_error")
-    r = _upload(client, [(f"f{i}.md", b"# F\n\nText.") for i in range(12)])
-    assert (r.status_code, r.json()["code"]) == (422, "bad_upload") and "Höchstens 10 Dateien" in r.json()["message"]
+    for n in (11, 12):  # docs/api.md: more than 10 files in one request → 413
+        r = _upload(client, [(f"f{i}.md", b"# F\n\nText.") for i in range(n)])
+        assert (r.status_code, r.json()["code"]) == (413, "too_many_files"), r.text
+        assert "höchstens 10" in r.json()["message"] and "nichts gespeichert" in r.json()["message"]
     settings = client.app.state.door.settings
-    assert not settings.upload_dir.exists() or list(settings.upload_dir.iterdir()) == []
+    assert stored_uploads(settings) == []
+    r = _upload(client, [(f"f{i}.md", f"# F{i}\n\nText {i}.".encode()) for i in range(10)])
+    assert r.status_code == 201, r.text
+    assert len(stored_uploads(settings)) == 10
 
 
 def test_unreadable_upload_is_reported_and_not_kept(client: TestClient) -> None:
@@ -213,13 +227,13 @@ def test_unreadable_upload_is_reported_and_not_kept(client: TestClient) -> None:
     assert body["code"] == "upload_failed"
     reasons = {f["file"]: f["reason"] for f in body["details"]["files"]}
     assert set(reasons) == {"kaputt.pdf", "leer.md"} and all(reasons.values())
-    assert list(settings.upload_dir.iterdir()) == []
+    assert stored_uploads(settings) == []
 
     r = _upload(client, [("gut.md", b"# Gut\n\nLesbarer Text zur Lausitz."), ("kaputt.pdf", b"%PDF-1.7 kaputt")])
     assert r.status_code == 201
     status = {f["file"]: f["status"] for f in r.json()["files"]}
     assert status == {"gut.md": "added", "kaputt.pdf": "failed"}
-    assert sorted(p.name for p in settings.upload_dir.iterdir()) == ["gut.md"]
+    assert stored_uploads(settings) == ["gut.md"]
 
 
 def test_upload_while_index_is_busy_is_409(client: TestClient) -> None:
@@ -229,7 +243,7 @@ def test_upload_while_index_is_busy_is_409(client: TestClient) -> None:
     assert r.status_code == 409
     assert r.json()["code"] == "index_locked"
     assert "gerade" in r.json()["message"]
-    assert list(settings.upload_dir.iterdir()) == []
+    assert stored_uploads(settings) == []
     assert _upload(client, [("spaeter.md", b"# Spaeter\n\nText.")]).status_code == 201
 
 
@@ -243,7 +257,7 @@ def test_delete_uploaded_document_deletes_file(client: TestClient) -> None:
     r = client.delete(f"/api/documents/{doc_id}", headers=AUTH)
     assert r.status_code == 200
     assert r.json()["file_deleted"] is True
-    assert list(settings.upload_dir.iterdir()) == []  # file and sidecar gone
+    assert stored_uploads(settings) == []  # file and sidecar gone
     assert client.get(f"/api/documents/{doc_id}").status_code == 404
     # a re-index does not bring it back
     job = _wait_job(client, client.post("/api/reindex", headers=AUTH).json()["job_id"])

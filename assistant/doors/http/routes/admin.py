@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.doors.http import schemas as s
+from assistant.doors.http import admin_schemas as a
 from assistant.doors.http.deps import AppState, admin, door
 from assistant.doors.http.uploads import (
     MAX_FILES_PER_REQUEST,
@@ -21,7 +21,7 @@ from assistant.doors.http.uploads import (
     limited_receive,
     request_too_large,
 )
-from assistant.errors import UploadError
+from assistant.errors import TooManyFiles, UploadError
 from assistant.ingest.indexer import Progress
 from assistant.ingest.uploads import (
     IncomingFile,
@@ -37,8 +37,8 @@ Door = Annotated[AppState, Depends(door)]
 
 
 @router.post(
-    "/api/documents", response_model=s.UploadOut, status_code=201, openapi_extra=UPLOAD_OPENAPI,
-    responses={202: {"model": s.JobOut, "description": "Mit `background=true`: der Auftrag, dessen Fortschritt "
+    "/api/documents", response_model=a.UploadOut, status_code=201, openapi_extra=UPLOAD_OPENAPI,
+    responses={202: {"model": a.JobOut, "description": "Mit `background=true`: der Auftrag, dessen Fortschritt "
                      "`GET /api/jobs/{job_id}` liefert."}},
     summary="Dateien hochladen",
     description="Dateien (Formularfeld `files`, mehrfach) mit optionalen Metadaten hochladen und indexieren. Alles oder "
@@ -50,7 +50,7 @@ async def upload_documents(
     request: Request,
     d: Door,
     background: Annotated[bool, Query(description="Im Hintergrund indexieren und sofort einen Auftrag zurückgeben.")] = False,
-) -> s.UploadOut | JSONResponse:
+) -> a.UploadOut | JSONResponse:
     """Upload and index files (all or nothing)."""
     max_file = int(d.settings.max_upload_mb * 1024 * 1024)
     limit = max_file * MAX_FILES_PER_REQUEST + 1024 * 1024
@@ -61,7 +61,12 @@ async def upload_documents(
         form = await Request(request.scope, limited_receive(request.receive, limit)).form(
             max_files=MAX_FILES_PER_REQUEST, max_fields=100
         )
-    except StarletteHTTPException as exc:  # malformed multipart or too many parts: our 422, documented
+    except StarletteHTTPException as exc:  # malformed multipart or too many parts: our 413/422, documented
+        if "too many files" in str(exc.detail).lower():
+            raise TooManyFiles(
+                f"Es wurden mehr als {MAX_FILES_PER_REQUEST} Dateien in einer Anfrage gesendet; erlaubt sind "
+                f"höchstens {MAX_FILES_PER_REQUEST}. Es wurde nichts gespeichert. Bitte auf mehrere Anfragen verteilen."
+            ) from exc
         raise UploadError(
             f"Das Formular konnte nicht gelesen werden ({exc.detail}). Höchstens {MAX_FILES_PER_REQUEST} "
             "Dateien pro Anfrage im Feld 'files' senden."
@@ -84,8 +89,8 @@ async def upload_documents(
     finally:
         await form.close()
     report = result.report
-    files = [s.FileOutcomeOut(**f.to_dict()) for f in result.files]
-    return s.UploadOut(files=files, generation=report.generation, documents=report.documents, chunks=report.chunks)
+    files = [a.FileOutcomeOut(**f.to_dict()) for f in result.files]
+    return a.UploadOut(files=files, generation=report.generation, documents=report.documents, chunks=report.chunks)
 
 
 async def _upload_in_background(d: AppState, incoming: list[IncomingFile], metadata: dict | None) -> JSONResponse:
@@ -106,7 +111,7 @@ async def _upload_in_background(d: AppState, incoming: list[IncomingFile], metad
             f.data.close()
         raise
     return JSONResponse(
-        s.JobOut.of(job).model_dump(mode="json"), status_code=202, headers={"Location": f"/api/jobs/{job.job_id}"}
+        a.JobOut.of(job).model_dump(mode="json"), status_code=202, headers={"Location": f"/api/jobs/{job.job_id}"}
     )
 
 
@@ -122,18 +127,18 @@ def _spool(incoming: list[IncomingFile]) -> list[IncomingFile]:
 
 
 @router.delete(
-    "/api/documents/{doc_id}", response_model=s.DeleteOut,
+    "/api/documents/{doc_id}", response_model=a.DeleteOut,
     summary="Dokument entfernen",
     description="Ein Dokument aus dem Index entfernen; eine hochgeladene Datei wird mitgelöscht.",
 )
-async def delete_document(doc_id: str, d: Door) -> s.DeleteOut:
+async def delete_document(doc_id: str, d: Door) -> a.DeleteOut:
     """Remove a document (and its uploaded file)."""
     result = await to_thread.run_sync(d.assistant.delete_document, doc_id, limiter=d.writes)
-    return s.DeleteOut(**asdict(result))
+    return a.DeleteOut(**asdict(result))
 
 
 @router.post(
-    "/api/reindex", response_model=s.JobOut, status_code=202,
+    "/api/reindex", response_model=a.JobOut, status_code=202,
     summary="Neu einlesen",
     description="Den Wissensbestand im Hintergrund neu einlesen; den Fortschritt liefert `GET /api/jobs/{job_id}`. Suchen funktionieren währenddessen weiter.",
 )
@@ -141,25 +146,48 @@ def reindex(d: Door) -> JSONResponse:
     """Re-read the corpus in the background."""
     job = d.jobs.start("reindex", lambda progress: d.assistant.reindex(progress=progress))
     return JSONResponse(
-        s.JobOut.of(job).model_dump(mode="json"), status_code=202, headers={"Location": f"/api/jobs/{job.job_id}"}
+        a.JobOut.of(job).model_dump(mode="json"), status_code=202, headers={"Location": f"/api/jobs/{job.job_id}"}
     )
 
 
 @router.get(
-    "/api/jobs/{job_id}", response_model=s.JobOut,
+    "/api/jobs/{job_id}", response_model=a.JobOut,
     summary="Fortschritt eines Auftrags",
     description="Zustand, erledigte Dateien und Abschnitte und der Abschlussbericht eines Hintergrundauftrags.",
 )
-def job_status(job_id: str, d: Door) -> s.JobOut:
+def job_status(job_id: str, d: Door) -> a.JobOut:
     """Progress of a background job."""
-    return s.JobOut.of(d.jobs.get(job_id))
+    return a.JobOut.of(d.jobs.get(job_id))
 
 
 @router.get(
-    "/api/stats", response_model=s.UsageStatsOut,
+    "/api/stats", response_model=a.UsageStatsOut,
     summary="Nutzungsstatistik",
     description="Anfragen pro Tag, Enthaltungsquote, häufigste unbeantwortete Fragen und Rückmeldungen.",
 )
-def usage(d: Door, days: Annotated[int, Query(ge=1, le=365)] = 30) -> s.UsageStatsOut:
+def usage(d: Door, days: Annotated[int, Query(ge=1, le=365)] = 30) -> a.UsageStatsOut:
     """Usage statistics."""
-    return s.UsageStatsOut(days=days, **asdict(d.assistant.usage_stats(days=days)))
+    return a.UsageStatsOut(days=days, **asdict(d.assistant.usage_stats(days=days)))
+
+
+@router.get(
+    "/api/uploads", response_model=a.UploadsOut,
+    summary="Ausstehende und fehlgeschlagene Uploads",
+    description="Hochgeladene Dateien, die (noch) nicht im Index sind: `pending` wird beim nächsten Start oder "
+    "Indexlauf aufgenommen, `failed` mit Grund (z. B. Absturz beim Lesen, Zeitbudget überschritten) und wird "
+    "nicht erneut versucht.",
+)
+def uploads(d: Door) -> a.UploadsOut:
+    """Pending and failed uploads."""
+    return a.UploadsOut(uploads=[a.UploadEntryOut(**e.to_dict()) for e in d.assistant.uploads.entries()])
+
+
+@router.delete(
+    "/api/uploads/{name}", response_model=a.DiscardOut,
+    summary="Upload verwerfen",
+    description="Einen ausstehenden oder fehlgeschlagenen Upload samt Datei löschen.",
+)
+async def discard_upload(name: str, d: Door) -> a.DiscardOut:
+    """Discard a pending or failed upload."""
+    entry = await to_thread.run_sync(d.assistant.uploads.discard, name, limiter=d.writes)
+    return a.DiscardOut(file=entry.file)

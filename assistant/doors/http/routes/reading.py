@@ -77,14 +77,20 @@ def project_check(body: s.ProjectCheckIn, d: Door) -> JSONResponse:
 
 
 @router.post(
-    "/api/feedback", response_model=s.FeedbackOut, tags=["Antworten"],
+    "/api/feedback", response_model=s.FeedbackOut, response_model_exclude_none=True, tags=["Antworten"],
     summary="Rückmeldung zu einer Antwort",
-    description="War eine Antwort hilfreich? Fließt in die Nutzungsstatistik ein.",
+    description="War eine Antwort hilfreich? Fließt in die Nutzungsstatistik ein. Nur zu einer `answer_id`, die "
+    "`POST /api/ask` geliefert hat (sonst 404 `answer_not_found`).",
+    responses={404: {"model": s.ErrorOut}},
 )
 def feedback(body: s.FeedbackIn, d: Door) -> s.FeedbackOut:
     """Feedback on an answer."""
-    d.assistant.feedback(body.answer_id, body.helpful, body.comment, channel="api")
-    return s.FeedbackOut()
+    if d.assistant.feedback(body.answer_id, body.helpful, body.comment, channel="api"):
+        return s.FeedbackOut()
+    return s.FeedbackOut(
+        status="not_recorded",
+        message="Danke! Die Rückmeldung konnte gerade nicht gespeichert werden (Nutzungsprotokoll nicht verfügbar).",
+    )
 
 
 @router.get(

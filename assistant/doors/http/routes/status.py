@@ -31,8 +31,15 @@ def health(d: Annotated[AppState, Depends(door)]) -> s.HealthOut | JSONResponse:
             code=exc.code, message=exc.message,
         )
         return JSONResponse(out.model_dump(exclude_none=True), status_code=503)
+    degraded = {}
+    if st.fallback_from:
+        degraded = {
+            "status": "degraded", "code": "serving_fallback",
+            "message": f"Der Index-Stand {st.fallback_from} ist beschädigt; es wird der ältere Stand "
+            f"{st.generation} verwendet. Bitte mit 'revierlotse index' einen neuen Stand erzeugen.",
+        }
     return s.HealthOut(
-        status="ok", generation=st.generation, created_at=st.created_at, documents=st.documents,
+        **{"status": "ok", **degraded}, generation=st.generation, created_at=st.created_at, documents=st.documents,
         chunks=st.chunks, embedder=st.embedder, llm_configured=d.llm_configured,
     )
 
