@@ -33,6 +33,20 @@ class Settings(BaseSettings):
     embedding_cache: Path | None = Field(
         None, description="SQLite file of cached passage vectors; default index_dir/embedding-cache.sqlite."
     )
+    store_url: SecretStr | None = Field(
+        None,
+        description="postgresql://… keeps the index (and the vector cache) in PostgreSQL with pgvector, shared by "
+        "several API processes and the bot; unset = snapshots under index_dir.",
+    )
+    pg_pool_size: int = Field(4, ge=1, le=100, description="Database connections per process (PostgreSQL store).")
+    pg_ef_search: int = Field(
+        100, ge=10, le=1000, description="pgvector hnsw.ef_search: candidate list of one vector search (PostgreSQL store)."
+    )
+    pg_build_memory: str = Field(
+        "1GB",
+        pattern=r"^[1-9][0-9]*(kB|MB|GB)$",
+        description="maintenance_work_mem while building a generation's HNSW index (PostgreSQL store).",
+    )
 
     # Embedding
     embedder: str = Field(

@@ -1,22 +1,23 @@
-"""Incremental indexing: files → documents → chunks → a new snapshot generation.
+"""Incremental indexing: files → documents → chunks → a new generation of the store.
 
 Unchanged files (same path, same content hash) keep their chunks from the live
-snapshot without being parsed again, and their vectors come from the embedding
-cache, so a second run on an unchanged corpus is only hashing.  A file that fails
+generation without being parsed again, and their vectors come from the embedding
+cache, so a second run on an unchanged corpus is only hashing.  Where generations
+are written (snapshot directories or PostgreSQL) is the backend's business
+(``storage/store.py``); this module is the same pipeline for both.  A file that fails
 to load is reported and, if an older version was indexed, that version is kept:
 nothing a user added disappears because of a bad edit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
-import shutil
-import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -29,24 +30,16 @@ from assistant.errors import (
     DocumentNotFound,
     EmbedderError,
     IndexMissing,
+    RevierlotseError,
     UnsupportedFileType,
 )
 from assistant.ingest.chunker import chunk_document
 from assistant.ingest.files import iter_source_files
 from assistant.ingest.load import SUPPORTED_SUFFIXES, content_hash, load_document
-from assistant.storage.bm25 import LexicalIndex
-from assistant.storage.embedding_cache import EmbeddingCache, embed_passages_cached
-from assistant.storage.faiss_index import build_vector_index, save_vector_index
-from assistant.storage.generations import (
-    collect_garbage,
-    current_generation,
-    generation_dirs,
-    next_generation_name,
-    publish_generation,
-    writer_lock,
-)
+from assistant.storage.backends import open_backend
+from assistant.storage.embedding_cache import embed_passages_cached
 from assistant.storage.records import DocumentRecord
-from assistant.storage.snapshot import Snapshot, open_snapshot, write_snapshot_files
+from assistant.storage.store import Backend, GenerationContent, StageHook, Store, no_stage
 from assistant.text.statements import (
     PROJECT_EVIDENCE_CHARS,
     quotable_statements,
@@ -105,28 +98,34 @@ class _Entry:
     chunks: list[Chunk]
 
 
-StageHook = Callable[[str], None]
-
-
-def _no_stage(name: str) -> None:
-    """Normal runs do nothing at the named stages."""
-
-
 def _abs(path: str | Path) -> str:
     return os.path.abspath(path)
 
 
-def _open_previous(settings: Settings, embedder: Embedder, rebuild: bool) -> Snapshot | None:
+@contextlib.contextmanager
+def _backend_for(settings: Settings, backend: Backend | None) -> Iterator[Backend]:
+    """The caller's backend, or one opened (and closed) for this run."""
+    if backend is not None:
+        yield backend
+        return
+    own = open_backend(settings)
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def _open_previous(backend: Backend, embedder: Embedder, rebuild: bool) -> Store | None:
     if rebuild:
         return None
-    if current_generation(settings.index_dir) is None and not generation_dirs(settings.index_dir):
-        return None  # a first run; with generations but a lost CURRENT, open_snapshot falls back
-    snapshot = open_snapshot(settings.index_dir)
-    snapshot.check_embedder(embedder.name)
-    return snapshot
+    if not backend.has_generations():
+        return None  # a first run; with generations but a lost CURRENT, the snapshot backend falls back
+    store = backend.open()
+    store.check_embedder(embedder.name)
+    return store
 
 
-def _previous_entries(previous: Snapshot | None) -> dict[str, DocumentRecord]:
+def _previous_entries(previous: Store | None) -> dict[str, DocumentRecord]:
     return dict(previous.documents) if previous else {}
 
 
@@ -148,16 +147,18 @@ def run_index(
     progress: Progress | None = None,
     wait_s: float = 0.0,
     on_stage: StageHook | None = None,
+    backend: Backend | None = None,
 ) -> IndexReport:
     """Bring the index up to date with ``paths`` and publish a new generation if anything changed.
 
     ``on_stage`` is called with "embedding", "writing" and "publish" as a run passes those
-    points (crash tests stop the process there).
+    points (crash tests stop the process there).  ``backend`` defaults to the one the
+    settings name.
     """
     progress = progress or Progress()
     started = time.monotonic()
-    with writer_lock(settings.index_dir, wait_s):
-        previous = _open_previous(settings, embedder, rebuild)
+    with _backend_for(settings, backend) as backend, backend.writer_lock(wait_s):
+        previous = _open_previous(backend, embedder, rebuild)
         old_docs = _previous_entries(previous)
         by_path = {_abs(r.source_path): r for r in old_docs.values()}
         owners = {r.doc_id: _abs(r.source_path) for r in old_docs.values()}
@@ -187,12 +188,12 @@ def run_index(
 
         changed = previous is None or any(o.status in ("added", "updated", "removed") for o in outcomes)
         # Serving a fallback (CURRENT lost, empty or naming a damaged generation): publish to repair it.
-        changed = changed or previous.name != current_generation(settings.index_dir)
+        changed = changed or previous.name != backend.live_generation()
         generation = previous.name if previous else None
         if changed:
-            generation = _publish(settings, embedder, entries, progress, on_stage)
+            generation = _publish(settings, backend, embedder, entries, progress, on_stage)
         if settings.index_statements:  # also on a no-op run: an index built before they existed gets them
-            _embed_statements(settings, embedder, list(entries.values()), progress)
+            _embed_statements(settings, backend, embedder, list(entries.values()), progress)
         total_chunks = sum(len(e.chunks) for e in entries.values())
         if previous:
             previous.close()
@@ -203,7 +204,7 @@ def _index_file(
     settings: Settings,
     embedder: Embedder,
     path: Path,
-    previous: Snapshot | None,
+    previous: Store | None,
     by_path: dict[str, DocumentRecord],
     owners: dict[str, str],
     entries: dict[str, _Entry],
@@ -260,15 +261,20 @@ def _index_file(
 
 
 def _publish(
-    settings: Settings, embedder: Embedder, entries: dict[str, _Entry], progress: Progress, on_stage: StageHook | None
+    settings: Settings,
+    backend: Backend,
+    embedder: Embedder,
+    entries: dict[str, _Entry],
+    progress: Progress,
+    on_stage: StageHook | None,
 ) -> str:
-    """Embed (cache first), build vector + lexical indexes, write and switch a new generation."""
+    """Embed (cache first), then let the backend write and switch a new generation."""
     ordered = [entries[k] for k in sorted(entries)]
     chunks = [c for e in ordered for c in e.chunks]
     progress.chunks_total(len(chunks))
-    cache = EmbeddingCache(settings.embedding_cache_path)
+    cache = backend.vector_cache()
     calls = 0
-    stage = on_stage or _no_stage
+    stage = on_stage or no_stage
 
     def on_progress(n: int) -> None:
         nonlocal calls
@@ -287,32 +293,20 @@ def _publish(
         )
     finally:
         cache.close()
-    vector_index, info = build_vector_index(vectors, settings.ivf_threshold)
-    lexical = LexicalIndex.build([c.embed_text for c in chunks])
-    name = next_generation_name(settings.index_dir)
-    building = settings.index_dir / f".building-{name.split('-')[-1]}"
-    shutil.rmtree(building, ignore_errors=True)
-    write_snapshot_files(
-        building,
+    content = GenerationContent(
         documents=[e.record for e in ordered],
         chunks=chunks,
-        vector_index_path_writer=lambda p: (save_vector_index(vector_index, p), stage("writing")),
-        lexical=lexical,
-        manifest_extra={
-            "generation": name,
-            "embedder": embedder.name,
-            "dim": embedder.dim,
-            "vector_index": info.__dict__,
-            "abs_paths": {e.record.doc_id: _abs(e.record.source_path) for e in ordered},
-        },
+        vectors=vectors,
+        embedder_name=embedder.name,
+        dim=embedder.dim,
+        manifest_extra={"abs_paths": {e.record.doc_id: _abs(e.record.source_path) for e in ordered}},
     )
-    publish_generation(settings.index_dir, building, name, before_switch=lambda: stage("publish"))
-    collect_garbage(settings.index_dir)
-    log.info("published %s: %d documents, %d chunks", name, len(ordered), len(chunks))
-    return name
+    return backend.publish(content, stage)
 
 
-def _embed_statements(settings: Settings, embedder: Embedder, entries: list[_Entry], progress: Progress) -> None:
+def _embed_statements(
+    settings: Settings, backend: Backend, embedder: Embedder, entries: list[_Entry], progress: Progress
+) -> None:
     """Put the vector of every quotable answer statement into the embedding cache.
 
     Why at index time: an answer scores up to ~30 statements of the best documents
@@ -334,15 +328,18 @@ def _embed_statements(settings: Settings, embedder: Embedder, entries: list[_Ent
     )
     progress.statements_total(len(texts))
     try:
-        cache = EmbeddingCache(settings.embedding_cache_path)
-        try:
-            embed_passages_cached(
-                embedder, cache, texts, batch_size=settings.embed_batch_size, on_progress=progress.statements_done
-            )
-        finally:
-            cache.close()
-    except (EmbedderError, sqlite3.Error, OSError) as exc:  # the new generation is live already
+        cache = backend.vector_cache()
+    except RevierlotseError as exc:  # the new generation is live already
+        log.warning("answer statements not prepared (answers embed them on demand): %s", exc.message)
+        return
+    try:
+        embed_passages_cached(
+            embedder, cache, texts, batch_size=settings.embed_batch_size, on_progress=progress.statements_done
+        )
+    except (EmbedderError, *cache.errors) as exc:  # the new generation is live already
         log.warning("answer statements not prepared (answers embed them on demand): %s", exc)
+    finally:
+        cache.close()
 
 
 def remove_documents(
@@ -351,11 +348,12 @@ def remove_documents(
     doc_ids: list[str],
     wait_s: float = 0.0,
     on_stage: StageHook | None = None,
+    backend: Backend | None = None,
 ) -> IndexReport:
     """Publish a generation without ``doc_ids`` (their files are not touched)."""
     started = time.monotonic()
-    with writer_lock(settings.index_dir, wait_s):
-        previous = _open_previous(settings, embedder, rebuild=False)
+    with _backend_for(settings, backend) as backend, backend.writer_lock(wait_s):
+        previous = _open_previous(backend, embedder, rebuild=False)
         if previous is None:
             raise IndexMissing("Es gibt noch keinen Index, aus dem etwas entfernt werden könnte.")
         unknown = [d for d in doc_ids if d not in previous.documents]
@@ -369,7 +367,7 @@ def remove_documents(
         }
         outcomes = [FileOutcome(previous.documents[d].source_path, "removed", d) for d in doc_ids]
         previous.close()
-        generation = _publish(settings, embedder, entries, Progress(), on_stage)
+        generation = _publish(settings, backend, embedder, entries, Progress(), on_stage)
         total = sum(len(e.chunks) for e in entries.values())
         return IndexReport(outcomes, generation, len(entries), total, time.monotonic() - started, True)
 

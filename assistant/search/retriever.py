@@ -23,7 +23,7 @@ from assistant.search.params import SearchParams
 from assistant.search.query import QueryPlan, plan_query
 from assistant.search.result import DocumentHit, Mode, Passage, SearchResult
 from assistant.search.stages import PlacePenalty, ProfileScores, feedback_vector
-from assistant.storage.snapshot import Snapshot
+from assistant.storage.store import Store
 
 
 @dataclass
@@ -49,7 +49,7 @@ class Retriever:
     """Answers one query against one store; cheap to create per store."""
 
     def __init__(
-        self, store: Snapshot, embedder: Embedder, params: SearchParams | None = None, *, max_query_chars: int = 2000
+        self, store: Store, embedder: Embedder, params: SearchParams | None = None, *, max_query_chars: int = 2000
     ) -> None:
         store.check_embedder(embedder.name)
         self.snapshot = store

@@ -28,6 +28,7 @@ import numpy as np
 from assistant.domain.documents import Chunk
 from assistant.errors import IndexCorrupt, IndexIncompatible, IndexMissing
 from assistant.storage.bm25 import LexicalIndex
+from assistant.storage.catalog import catalog_of, facet_masks
 from assistant.storage.faiss_index import load_vector_index, search_vectors
 from assistant.storage.generations import (
     _GEN_NAME,
@@ -36,11 +37,11 @@ from assistant.storage.generations import (
     generation_dirs,
 )
 from assistant.storage.records import ChunkRecord, DocumentRecord
+from assistant.storage.store import embedder_mismatch
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 2
-FACET_FIELDS = ("type", "region", "land", "programm")
 
 
 
@@ -105,7 +106,7 @@ class Snapshot:
         if set(self.doc_ids) != set(self.documents) or (len(self.row_doc) and self.row_doc.max() >= len(self.doc_ids)):
             raise IndexCorrupt(f"Der Index-Stand {path.name} ist inkonsistent (Dokumentliste). Bitte neu indexieren.")
         self.documents = {doc_id: self.documents[doc_id] for doc_id in self.doc_ids}
-        self.facets = _facet_masks(catalog["facets"], len(self.doc_ids))
+        self.facets = facet_masks(catalog["facets"], len(self.doc_ids))
         self.stand_ordinals = np.asarray(catalog["stand"], dtype=np.int64)  # 0 = no date
         self.embedder_name: str = self.manifest["embedder"]
         self.dim: int = int(self.manifest["dim"])
@@ -177,11 +178,7 @@ class Snapshot:
 
     def check_embedder(self, embedder_name: str) -> None:
         if embedder_name != self.embedder_name:
-            raise IndexIncompatible(
-                f"Der Index wurde mit dem Embedding-Modell '{self.embedder_name}' gebaut, eingestellt ist "
-                f"aber '{embedder_name}'. Bitte mit 'revierlotse index --rebuild' neu indexieren "
-                "oder REVIERLOTSE_EMBEDDER zurückstellen."
-            )
+            raise embedder_mismatch(self.embedder_name, embedder_name)
 
     def close(self) -> None:
         self._db.close()
@@ -203,32 +200,6 @@ def _chunk_from_row(r: tuple) -> Chunk:
         char_start=r[8],
         char_end=r[9],
     )
-
-
-def _facet_masks(lists: dict[str, dict[str, list[int]]], n_docs: int) -> dict[str, dict[str, np.ndarray]]:
-    """Boolean document masks per facet value, so a filter is a few numpy ORs and ANDs."""
-    masks: dict[str, dict[str, np.ndarray]] = {}
-    for name, values in lists.items():
-        masks[name] = {}
-        for value, doc_indexes in values.items():
-            mask = np.zeros(n_docs, dtype=bool)
-            mask[np.asarray(doc_indexes, dtype=np.int64)] = True
-            masks[name][value] = mask
-    return masks
-
-
-def _catalog(documents: list[DocumentRecord]) -> dict:
-    """Document order, facet value → document indexes, and dates, for fast filters on open."""
-    facets: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_FIELDS}
-    stand: list[int] = []
-    for i, d in enumerate(documents):
-        meta = d.metadata
-        for name, values in (("type", [meta.type]), ("region", meta.region), ("land", meta.land),
-                             ("programm", meta.programm)):
-            for value in values:
-                facets[name].setdefault(value, []).append(i)
-        stand.append(meta.stand.toordinal() if meta.stand else 0)
-    return {"doc_ids": [d.doc_id for d in documents], "facets": facets, "stand": stand}
 
 
 def _read_manifest(path: Path) -> dict:
@@ -354,7 +325,7 @@ def write_snapshot_files(
     db.close()
     doc_index = {d.doc_id: i for i, d in enumerate(documents)}
     np.save(directory / "rows.npy", np.fromiter((doc_index[c.doc_id] for c in chunks), np.int32, len(chunks)))
-    (directory / "catalog.json").write_text(json.dumps(_catalog(documents), ensure_ascii=False), encoding="utf-8")
+    (directory / "catalog.json").write_text(json.dumps(catalog_of(documents), ensure_ascii=False), encoding="utf-8")
     vector_index_path_writer(directory / "vectors.faiss")
     lexical.save(directory / "bm25")
     files = {

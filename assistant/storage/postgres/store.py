@@ -1,0 +1,193 @@
+"""One PostgreSQL generation opened for reading (the :class:`~assistant.storage.store.Store` protocol).
+
+On open it reads what every query needs in memory and is small: documents, the
+document of every row, row lengths, facets and the vocabulary.  Vectors, chunk texts
+and postings stay in the database and are read per query; a generation never
+changes, so recently read chunks, vectors and postings are kept in bounded memory.
+
+Filtered vector search: a filter is a set of whole documents (``search.filters``),
+so it reaches SQL as ``doc = ANY(…)``.  With a btree on ``doc`` the planner scans the
+few matching rows exactly when the filter is selective, and otherwise walks the HNSW
+index with ``hnsw.iterative_scan = relaxed_order`` (set per connection), which keeps
+going until it has k rows; the outer query re-sorts them by distance.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from assistant.domain.documents import Chunk
+from assistant.errors import IndexCorrupt
+from assistant.storage.catalog import facet_masks
+from assistant.storage.postgres.connection import Database
+from assistant.storage.postgres.lexical import INT32, PgLexical
+from assistant.storage.records import ChunkRecord, DocumentRecord
+from assistant.storage.store import embedder_mismatch
+from assistant.text.analyzer import GermanAnalyzer
+
+RECENT_CHUNKS = 4096  # chunk records kept in memory per open generation
+RECENT_VECTORS = 16384  # chunk vectors kept in memory per open generation (24 MB at 384 dimensions)
+_CHUNK_COLUMNS = "row, chunk_id, doc, position, text, embed_text, heading_path, page, printed_page, char_start, char_end"
+
+
+class PgStore:
+    """A complete generation in schema ``schema``; safe to share between threads."""
+
+    def __init__(self, db: Database, name: str, schema: str, manifest: dict, conn: psycopg.Connection) -> None:
+        self.name = name
+        self.schema = schema
+        self.manifest = manifest
+        self.embedder_name: str = manifest["embedder"]
+        self.dim: int = int(manifest["dim"])
+        self._db = db
+        self._s = sql.Identifier(schema)
+        self._recent: OrderedDict[int, ChunkRecord] = OrderedDict()
+        self._vectors: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._load(conn)
+
+    def _load(self, conn: psycopg.Connection) -> None:
+        row = conn.execute(sql.SQL("SELECT row_doc, dls, avgdl, catalog FROM {}.catalog").format(self._s), binary=True).fetchone()
+        if row is None:
+            raise IndexCorrupt(f"Der Index-Stand {self.name} in der Datenbank ist unvollständig. Bitte neu indexieren.")
+        self.row_doc: np.ndarray = np.frombuffer(row[0], dtype=INT32).astype(np.int64)
+        dls = np.frombuffer(row[1], dtype=INT32)
+        catalog = row[3]
+        self.doc_ids: list[str] = catalog["doc_ids"]
+        names = {d: i for i, d in enumerate(self.doc_ids)}
+        documents: dict[str, DocumentRecord] = {}
+        for r in conn.execute(
+            sql.SQL(
+                "SELECT doc_id, source_path, title, metadata, content_hash, file_type, warnings, chunk_count"
+                " FROM {}.documents ORDER BY idx"
+            ).format(self._s)
+        ):
+            documents[r[0]] = DocumentRecord(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), r[7])
+        if list(documents) != self.doc_ids or len(self.row_doc) != self.manifest["chunk_count"] or len(dls) != len(self.row_doc):
+            raise IndexCorrupt(f"Der Index-Stand {self.name} in der Datenbank ist inkonsistent. Bitte neu indexieren.")
+        self.documents = documents
+        self._doc_index = names
+        self._doc_rows = np.bincount(self.row_doc, minlength=len(self.doc_ids))
+        self.facets = facet_masks(catalog["facets"], len(self.doc_ids))
+        self.stand_ordinals = np.asarray(catalog["stand"], dtype=np.int64)  # 0 = no date
+        terms = conn.execute(sql.SQL("SELECT term, df FROM {}.terms ORDER BY id").format(self._s)).fetchall()
+        vocab = {t: i for i, (t, _) in enumerate(terms)}
+        df = np.fromiter((d for _, d in terms), dtype=np.int64, count=len(terms))
+        self.lexical = PgLexical(self._db.run, self.schema, vocab, df, dls, float(row[2]), GermanAnalyzer())
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.row_doc)
+
+    # --- chunks --------------------------------------------------------------------
+
+    def chunks(self, rows: list[int]) -> list[ChunkRecord]:
+        """Chunk rows by row number, in the order asked for (recent ones from memory)."""
+        with self._lock:
+            found = {r: self._recent[r] for r in rows if r in self._recent}
+            for r in found:
+                self._recent.move_to_end(r)
+        missing = [int(r) for r in dict.fromkeys(rows) if r not in found]
+        if missing:
+            query = sql.SQL("SELECT {} FROM {}.chunks WHERE row = ANY(%s)").format(sql.SQL(_CHUNK_COLUMNS), self._s)
+            fetched = {r[0]: self._record(r) for r in self._db.run(lambda c: c.execute(query, (missing,)).fetchall())}
+            found |= fetched
+            with self._lock:
+                self._recent.update((r, fetched[r]) for r in missing if r in fetched)
+                while len(self._recent) > RECENT_CHUNKS:
+                    self._recent.popitem(last=False)
+        return [found[r] for r in rows if r in found]
+
+    def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
+        index = self._doc_index.get(doc_id)
+        if index is None:
+            return []
+        query = sql.SQL("SELECT {} FROM {}.chunks WHERE doc = %s ORDER BY position").format(sql.SQL(_CHUNK_COLUMNS), self._s)
+        return [self._record(r) for r in self._db.run(lambda c: c.execute(query, (index,)).fetchall())]
+
+    def _record(self, r: tuple) -> ChunkRecord:
+        chunk = Chunk(
+            chunk_id=r[1],
+            doc_id=self.doc_ids[r[2]],
+            position=r[3],
+            text=r[4],
+            embed_text=r[5],
+            heading_path=tuple(json.loads(r[6])),
+            page=r[7],
+            printed_page=r[8],
+            char_start=r[9],
+            char_end=r[10],
+        )
+        return ChunkRecord(r[0], chunk)
+
+    # --- vectors -------------------------------------------------------------------
+
+    def search_vectors(
+        self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k rows by inner product (HNSW, or exact over the few rows of a selective filter)."""
+        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        if k <= 0 or self.chunk_count == 0 or (allowed_rows is not None and len(allowed_rows) == 0):
+            return empty
+        where, params = self._filter(allowed_rows)
+        query_sql = sql.SQL(
+            "WITH nearest AS MATERIALIZED (SELECT row, embedding <#> %(q)s AS distance FROM {s}.chunks {where}"
+            " ORDER BY embedding <#> %(q)s LIMIT %(k)s) SELECT row, distance FROM nearest ORDER BY distance, row"
+        ).format(s=self._s, where=where)
+        vector = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+        found = self._db.run(lambda c: c.execute(query_sql, {"q": vector, "k": int(k), **params}, binary=True).fetchall())
+        if not found:
+            return empty
+        rows = np.fromiter((r for r, _ in found), dtype=np.int64, count=len(found))
+        scores = -np.fromiter((d for _, d in found), dtype=np.float64, count=len(found))  # <#> is the negative inner product
+        return rows, scores.astype(np.float32)
+
+    def _filter(self, allowed_rows: np.ndarray | None) -> tuple[sql.Composable, dict]:
+        """A row restriction as SQL: whole documents (the btree's column) when it is one, else rows."""
+        if allowed_rows is None:
+            return sql.SQL(""), {}
+        rows = np.asarray(allowed_rows, dtype=np.int64)
+        docs = np.unique(self.row_doc[rows])
+        if len(docs) == len(self.doc_ids) and len(rows) == self.chunk_count:
+            return sql.SQL(""), {}
+        if int(self._doc_rows[docs].sum()) == len(np.unique(rows)):
+            return sql.SQL("WHERE doc = ANY(%(docs)s::int[])"), {"docs": docs.tolist()}
+        return sql.SQL("WHERE row = ANY(%(rows)s::int[])"), {"rows": rows.tolist()}
+
+    def vectors_of(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``rows`` (float32, one per row; recent ones from memory)."""
+        wanted = [int(r) for r in np.asarray(rows).reshape(-1)]
+        with self._lock:
+            found = {r: self._vectors[r] for r in wanted if r in self._vectors}
+            for r in found:
+                self._vectors.move_to_end(r)
+        missing = sorted(set(wanted) - set(found))
+        if missing:
+            query = sql.SQL("SELECT row, embedding FROM {}.chunks WHERE row = ANY(%s::int[])").format(self._s)
+            fetched = {
+                r: v.to_numpy().astype(np.float32, copy=False)
+                for r, v in self._db.run(lambda c: c.execute(query, (missing,), binary=True).fetchall())
+            }
+            if len(fetched) != len(missing):
+                raise IndexCorrupt(f"Dem Index-Stand {self.name} fehlen Vektoren. Bitte neu indexieren.")
+            found |= fetched
+            with self._lock:
+                self._vectors.update(fetched)
+                while len(self._vectors) > RECENT_VECTORS:
+                    self._vectors.popitem(last=False)
+        if not wanted:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([found[r] for r in wanted])
+
+    def check_embedder(self, embedder_name: str) -> None:
+        if embedder_name != self.embedder_name:
+            raise embedder_mismatch(self.embedder_name, embedder_name)
+
+    def close(self) -> None:
+        """Connections belong to the backend's pool; nothing to release here."""
