@@ -106,6 +106,13 @@ class StoreUnavailable(IndexError_):
     code = "store_unavailable"
 
 
+class StoreNotEmpty(IndexError_):
+    """``revierlotse migrate`` into a database that already has an index (without --replace)."""
+
+    code = "store_not_empty"
+    http_status = 409
+
+
 class DocumentNotFound(RevierlotseError):
     code = "document_not_found"
     http_status = 404

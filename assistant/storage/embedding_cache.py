@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +63,19 @@ class EmbeddingCache:
                 "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
                 [(embedder, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
             )
+
+    def items(self, batch_size: int = 5000) -> Iterator[tuple[str, dict[str, np.ndarray]]]:
+        """Every cached vector, in batches of (embedder, {key: vector}) (to copy a cache elsewhere)."""
+        cursor = self._db.execute("SELECT embedder, key, vector FROM vectors ORDER BY embedder, key")
+        while True:
+            with self._lock:
+                rows = cursor.fetchmany(batch_size)
+            if not rows:
+                return
+            batch: dict[str, dict[str, np.ndarray]] = {}
+            for embedder, key, blob in rows:
+                batch.setdefault(embedder, {})[key] = np.frombuffer(blob, dtype=np.float32)
+            yield from batch.items()
 
     def close(self) -> None:
         self._db.close()

@@ -14,7 +14,9 @@ import contextlib
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Iterator
+from typing import ClassVar
 
 import psycopg
 
@@ -38,6 +40,7 @@ class PostgresBackend:
     """Generations in PostgreSQL (see ``schema.py`` for the layout)."""
 
     kind = "postgres"
+    _opened: ClassVar[weakref.WeakSet[PostgresBackend]] = weakref.WeakSet()
 
     def __init__(self, url: str, *, pool_size: int = 4, ef_search: int = 100, build_memory: str = "1GB") -> None:
         self.db = Database(url, pool_size=pool_size, ef_search=ef_search)
@@ -49,6 +52,7 @@ class PostgresBackend:
         self._writer: psycopg.Connection | None = None
         self._writer_thread: int | None = None
         self._lock = threading.Lock()
+        PostgresBackend._opened.add(self)
 
     # --- reading -------------------------------------------------------------------
 
@@ -56,15 +60,25 @@ class PostgresBackend:
         memo = self._live
         if memo is not None and time.monotonic() - memo[1] < LIVE_CHECK_S:
             return memo[0]
+        asked = time.monotonic()
         row = self.db.run(lambda c: c.execute(f"SELECT generation FROM {CONTROL}.live").fetchone())
         name = row[0] if row else None
-        self._live = (name, time.monotonic())
+        self._remember_live(name, asked)
         return name
+
+    def _remember_live(self, name: str | None, asked: float) -> None:
+        """Keep what was read most recently: an answer to a query sent before a switch this
+        process made must not replace the switch (the served generation would step back)."""
+        with self._lock:
+            if self._live is None or asked >= self._live[1]:
+                self._live = (name, asked)
 
     def has_generations(self) -> bool:
         return self.live_generation() is not None
 
     def open(self) -> PgStore:
+        asked = time.monotonic()
+
         def load(conn: psycopg.Connection) -> PgStore:
             row = conn.execute(
                 f"SELECT g.name, g.schema_name, g.manifest FROM {CONTROL}.live l"
@@ -75,8 +89,9 @@ class PostgresBackend:
                     f"In der Datenbank {self.label} gibt es noch keinen Index. Bitte zuerst "
                     "'revierlotse index corpus' ausführen (oder einen vorhandenen Index mit 'revierlotse migrate' übernehmen)."
                 )
-            self._live = (row[0], time.monotonic())
-            return PgStore(self.db, row[0], row[1], row[2], conn)
+            store = PgStore(self.db, row[0], row[1], row[2], conn)
+            self._remember_live(row[0], asked)
+            return store
 
         return self.db.run(load)
 
@@ -115,7 +130,7 @@ class PostgresBackend:
             raise RuntimeError("publish() needs writer_lock() held by this thread")
         try:
             name = write_generation(conn, content, build_memory=self.build_memory, ef_search=self.ef_search, on_stage=on_stage)
-            self._live = (name, time.monotonic())
+            self._remember_live(name, time.monotonic())
             dropped = collect_garbage(conn, KEEP_GENERATIONS)
         except psycopg.Error as exc:
             raise self.db.unavailable(exc) from None
@@ -125,3 +140,9 @@ class PostgresBackend:
 
     def close(self) -> None:
         self.db.close()
+
+    @classmethod
+    def close_all(cls) -> None:
+        """Close the connection pools of every backend of this process (shutdown, tests)."""
+        for backend in list(cls._opened):
+            backend.close()

@@ -85,10 +85,11 @@ def generation_indexes_ddl(schema: str, m: int, ef_construction: int) -> sql.Com
     s = sql.Identifier(schema)
     return sql.SQL(
         """
-        CREATE UNIQUE INDEX ON {s}.chunks (chunk_id);
-        CREATE INDEX ON {s}.chunks (doc, position);
-        CREATE INDEX ON {s}.chunks USING hnsw (embedding vector_ip_ops) WITH (m = {m}, ef_construction = {ef});
-        CREATE UNIQUE INDEX ON {s}.terms (term);
+        CREATE UNIQUE INDEX chunks_chunk_id ON {s}.chunks (chunk_id);
+        CREATE INDEX chunks_doc ON {s}.chunks (doc, position);
+        CREATE INDEX chunks_hnsw ON {s}.chunks USING hnsw (embedding vector_ip_ops)
+            WITH (m = {m}, ef_construction = {ef});
+        CREATE UNIQUE INDEX terms_term ON {s}.terms (term);
         ANALYZE {s}.documents; ANALYZE {s}.chunks; ANALYZE {s}.terms; ANALYZE {s}.catalog;
         """
     ).format(s=s, m=sql.Literal(int(m)), ef=sql.Literal(int(ef_construction)))

@@ -135,18 +135,28 @@ class PgStore:
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         if k <= 0 or self.chunk_count == 0 or (allowed_rows is not None and len(allowed_rows) == 0):
             return empty
+        query_sql, params = self._vector_query(query, k, allowed_rows)
+        found = self._db.run(lambda c: c.execute(query_sql, params, binary=True).fetchall())
+        if not found:
+            return empty
+        rows = np.fromiter((r for r, _ in found), dtype=np.int64, count=len(found))
+        scores = -np.fromiter((d for _, d in found), dtype=np.float64, count=len(found))  # <#> is the negative inner product
+        return rows, scores.astype(np.float32)
+
+    def vector_search_plan(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None) -> str:
+        """EXPLAIN of one vector search: which path the planner takes for a filter (operations, tests)."""
+        query_sql, params = self._vector_query(query, k, allowed_rows)
+        rows = self._db.run(lambda c: c.execute(sql.SQL("EXPLAIN ") + query_sql, params).fetchall())
+        return "\n".join(r[0] for r in rows)
+
+    def _vector_query(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None) -> tuple[sql.Composed, dict]:
         where, params = self._filter(allowed_rows)
         query_sql = sql.SQL(
             "WITH nearest AS MATERIALIZED (SELECT row, embedding <#> %(q)s AS distance FROM {s}.chunks {where}"
             " ORDER BY embedding <#> %(q)s LIMIT %(k)s) SELECT row, distance FROM nearest ORDER BY distance, row"
         ).format(s=self._s, where=where)
         vector = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
-        found = self._db.run(lambda c: c.execute(query_sql, {"q": vector, "k": int(k), **params}, binary=True).fetchall())
-        if not found:
-            return empty
-        rows = np.fromiter((r for r, _ in found), dtype=np.int64, count=len(found))
-        scores = -np.fromiter((d for _, d in found), dtype=np.float64, count=len(found))  # <#> is the negative inner product
-        return rows, scores.astype(np.float32)
+        return query_sql, {"q": vector, "k": int(k), **params}
 
     def _filter(self, allowed_rows: np.ndarray | None) -> tuple[sql.Composable, dict]:
         """A row restriction as SQL: whole documents (the btree's column) when it is one, else rows."""
