@@ -133,7 +133,8 @@ def settings_for(root: Path, embedding_cache: Path, **overrides) -> Settings:
 #   pytestmark = pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 # and every fixture built on make_settings (small_assistant, index_files, make_app, …) then
 # indexes into a snapshot or into a fresh PostgreSQL database of one session-wide cluster.
-BACKENDS = ["snapshot", "postgres"]
+BACKENDS = ["snapshot", pytest.param("postgres", marks=pytest.mark.postgres)]
+ONLY_POSTGRES = [pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
@@ -301,7 +302,7 @@ def recording_root_logs() -> Iterator[LogRecorder]:
 # objects).  `pytest -m unit` runs the fast half; a module may mark itself explicitly instead.
 REAL_INDEX_FIXTURES = frozenset(
     {"embedder", "small_assistant", "index_files", "answer_index", "answer_settings", "answerer", "make_app",
-     "client", "live_server", "nasty", "tg", "running_bot", "bot_assistant", "cli_env", "env"}
+     "client", "live_server", "nasty", "tg", "running_bot", "bot_assistant", "cli_env", "env", "pg_cluster"}
 )
 
 

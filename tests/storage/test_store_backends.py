@@ -128,6 +128,7 @@ def _generations(assistant: Assistant) -> list[str]:
     return out.split()
 
 
+@pytest.mark.postgres
 def test_both_backends_give_the_same_results(make_settings, embedder, pg_cluster, embedding_cache, tmp_path) -> None:
     """One corpus, indexed into a snapshot and into PostgreSQL: same rankings, scores, filters, answers."""
     from tests.conftest import drop_database, fresh_database, share_vector_cache

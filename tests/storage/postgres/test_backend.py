@@ -16,10 +16,11 @@ from assistant.errors import ConfigurationError, StoreUnavailable
 from assistant.service import Assistant
 from assistant.storage.backends import open_backend
 from assistant.storage.embedding_cache import StatementVectors
-from tests.conftest import SMALL_CORPUS, CountingEmbedder, recording_root_logs, settings_for, write_tree
+from tests.conftest import ONLY_POSTGRES, SMALL_CORPUS, CountingEmbedder, recording_root_logs, settings_for, write_tree
 from tests.pg_server import psql
 
-postgres = pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
+pytestmark = pytest.mark.postgres
+postgres = pytest.mark.parametrize("store_url", ONLY_POSTGRES, indirect=True)
 QUESTION = "Wie hoch ist die Förderquote bei STARK?"
 
 

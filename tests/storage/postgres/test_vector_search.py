@@ -15,7 +15,7 @@ from assistant.storage.postgres.backend import PostgresBackend
 from tests.conftest import drop_database, fresh_database
 from tests.storage.postgres.synthetic import synthetic_content
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 N_DOCS, PER_DOC, DIM = 600, 8, 64
 
 
