@@ -121,9 +121,9 @@ class Database:
     def run(self, work: Callable[[psycopg.Connection], T]) -> T:
         """Run ``work`` (a read, or an idempotent write) on a pooled connection; once more if the first broke.
 
-        After a database restart every pooled connection is dead; the pool drops a broken
-        connection when it comes back, so one retry turns a restart into a slower request
-        instead of an error.
+        After a database restart every pooled connection is dead: the pool then checks its
+        idle connections (dropping the dead ones) and the work runs once more, so a
+        restart costs a slower request instead of an error.
         """
         for attempt in (1, 2):
             try:
@@ -133,6 +133,7 @@ class Database:
                 if attempt == 2 or isinstance(exc, psycopg.errors.QueryCanceled):
                     raise self.unavailable(exc) from None
                 log.warning("database connection failed, retrying once: %s", str(exc).splitlines()[0] if str(exc) else exc)
+                self.pool().check()
             except PoolTimeout as exc:
                 raise self.unavailable(exc) from None
             except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):

@@ -96,11 +96,17 @@ def generation_indexes_ddl(schema: str, m: int, ef_construction: int) -> sql.Com
 
 
 def prepare_database(conn: psycopg.Connection) -> None:
-    """Create the pgvector extension and the control schema if missing; refuse a newer layout.
+    """Create the pgvector extension and the control schema if missing; refuse another layout.
 
-    Runs on every first connection of a process; the advisory lock keeps two processes
-    starting at once from racing on CREATE … IF NOT EXISTS.
+    Runs on every first connection of a process. A prepared database is only read (so
+    readers may also use a read-only streaming replica); otherwise the advisory lock keeps
+    two processes starting at once from racing on CREATE … IF NOT EXISTS.
     """
+    version = _prepared_version(conn)
+    if version is not None:
+        _check_version(version)
+        _ensure_pgvector(conn)
+        return
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (SETUP_LOCK,))
         _ensure_pgvector(conn)
@@ -108,12 +114,24 @@ def prepare_database(conn: psycopg.Connection) -> None:
         row = conn.execute(f"SELECT schema_version FROM {CONTROL}.meta").fetchone()
         if row is None:
             conn.execute(f"INSERT INTO {CONTROL}.meta VALUES (%s)", (SCHEMA_VERSION,))
-        elif row[0] != SCHEMA_VERSION:
-            raise IndexIncompatible(
-                f"Die Datenbank hat das Index-Format {row[0]}, diese Version kennt {SCHEMA_VERSION}. "
-                "Bitte die passende Revierlotse-Version verwenden oder den Index mit "
-                "'revierlotse index --rebuild' in einer leeren Datenbank neu aufbauen."
-            )
+        else:
+            _check_version(row[0])
+
+
+def _prepared_version(conn: psycopg.Connection) -> int | None:
+    if conn.execute(f"SELECT to_regclass('{CONTROL}.meta')").fetchone()[0] is None:
+        return None
+    row = conn.execute(f"SELECT schema_version FROM {CONTROL}.meta").fetchone()
+    return row[0] if row else None
+
+
+def _check_version(version: int) -> None:
+    if version != SCHEMA_VERSION:
+        raise IndexIncompatible(
+            f"Die Datenbank hat das Index-Format {version}, diese Version kennt {SCHEMA_VERSION}. "
+            "Bitte die passende Revierlotse-Version verwenden oder den Index mit "
+            "'revierlotse index --rebuild' in einer leeren Datenbank neu aufbauen."
+        )
 
 
 def _ensure_pgvector(conn: psycopg.Connection) -> None:
@@ -129,7 +147,7 @@ def _ensure_pgvector(conn: psycopg.Connection) -> None:
                 "Datenbank-Administrator 'CREATE EXTENSION vector;' ausführen."
             ) from None
         row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
-    version = tuple(int(p) for p in row[0].split(".")[:3] if p.isdigit())
+    version = tuple(int(p) for p in row[0].split(".")[:3] if p.isdigit())  # "0.8.0" → (0, 8, 0)
     if version < MIN_PGVECTOR:
         raise StoreUnavailable(
             f"pgvector {row[0]} ist zu alt; nötig ist mindestens 0.8.0 (iterative HNSW-Suche mit Filtern). "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 
 import numpy as np
 import psycopg
@@ -50,12 +51,15 @@ def write_generation(
 
     ``conn`` is the writer's autocommit session (holding the advisory writer lock).
     """
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
     number = conn.execute(f"SELECT nextval('{CONTROL}.generation_seq')").fetchone()[0]
     name, schema = generation_names(number)
     s = sql.Identifier(schema)
     doc_index = {d.doc_id: i for i, d in enumerate(content.documents)}
     row_doc = np.fromiter((doc_index[c.doc_id] for c in content.chunks), dtype=INT32, count=len(content.chunks))
     stats = term_statistics(analyzed_rows((c.embed_text for c in content.chunks), GermanAnalyzer()))
+    timings["analysis"] = time.perf_counter() - started
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(build_memory)))
         conn.execute(generation_tables_ddl(schema, content.dim))
@@ -68,7 +72,9 @@ def write_generation(
             sql.SQL("INSERT INTO {}.catalog VALUES (%s, %s, %s, %s)").format(s),
             (row_doc.tobytes(), stats.dls.astype(INT32).tobytes(), stats.avgdl, Jsonb(catalog)),
         )
+        timings["copy"] = time.perf_counter() - started - timings["analysis"]
         conn.execute(generation_indexes_ddl(schema, HNSW_M, HNSW_EF_CONSTRUCTION))
+        timings["indexes"] = time.perf_counter() - started - timings["analysis"] - timings["copy"]
         manifest = {
             "format_version": FORMAT_VERSION,
             "generation": name,
@@ -92,7 +98,12 @@ def write_generation(
             " ON CONFLICT (one) DO UPDATE SET generation = EXCLUDED.generation, switched_at = now()",
             (name,),
         )
-    log.info("published %s: %d documents, %d chunks, %d terms", name, len(content.documents), len(content.chunks), len(stats.terms))
+    timings["total"] = time.perf_counter() - started
+    log.info(
+        "published %s: %d documents, %d chunks, %d terms (%s)", name, len(content.documents), len(content.chunks),
+        len(stats.terms), ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()),
+        extra={"build_seconds": timings},
+    )
     return name
 
 

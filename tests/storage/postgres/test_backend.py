@@ -60,7 +60,9 @@ def test_broken_connections_are_replaced_without_an_error(small_assistant: Assis
                              "WHERE application_name = 'revierlotse' AND pid <> pg_backend_pid()")
     assert int(killed) >= 1
     small_assistant.snapshot.lexical._recent.clear()  # make the search read postings again
-    assert [h.document.doc_id for h in small_assistant.search(QUESTION + " ").hits] == before
+    with recording_root_logs() as logs:
+        assert [h.document.doc_id for h in small_assistant.search(QUESTION).hits] == before
+    assert any("retrying once" in line for line in logs.lines)  # the dead connections were met, and replaced
 
 
 @postgres
