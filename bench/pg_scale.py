@@ -24,6 +24,7 @@ Without --url a throw-away cluster is started under /var/tmp (tests/pg_server.py
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sqlite3
@@ -111,14 +112,15 @@ def measure(search, queries: np.ndarray, truth: list[list[int]], allowed: np.nda
             "rows": float(np.mean(returned))}
 
 
-def run(cluster: str, n: int, queries: np.ndarray, pool: np.ndarray, efs: list[int], build_memory: str) -> None:
+def run(cluster: str, n: int, queries: np.ndarray, pool: np.ndarray, efs: list[int], build_memory: str,
+        hnsw: tuple[int, int], faiss_too: bool) -> None:
     data = realistic_vectors(pool, n, seed=n)
     content = synthetic_content(n // 10, 10, pool.shape[1], seed=n, vectors=data)
     url = create_database(cluster, f"bench_{n}_{int(time.time())}")
     times = BuildTimes()
     logging.getLogger("assistant.storage.postgres.writer").addHandler(times)
     logging.getLogger("assistant.storage.postgres.writer").setLevel(logging.INFO)
-    backend = PostgresBackend(url, build_memory=build_memory)
+    backend = PostgresBackend(url, build_memory=build_memory, hnsw=hnsw)
     t0 = time.perf_counter()
     with backend.writer_lock():
         generation = backend.publish(content)
@@ -131,7 +133,7 @@ def run(cluster: str, n: int, queries: np.ndarray, pool: np.ndarray, efs: list[i
         "btree (doc)": f"SELECT pg_relation_size('{schema}.chunks_doc')",
         "terms": f"SELECT pg_total_relation_size('{schema}.terms')",
     }.items()}
-    print(f"\n== {n:,} chunks, {len(queries)} real questions ==")
+    print(f"\n== {n:,} chunks, {len(queries)} real questions, HNSW m={hnsw[0]} ef_construction={hnsw[1]} ==")
     print(f"PostgreSQL build {build:.1f} s (" + ", ".join(f"{k} {v:.1f} s" for k, v in times.seconds.items()) + ")")
     print("disk: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in sizes.items()))
     backend.close()
@@ -155,6 +157,9 @@ def run(cluster: str, n: int, queries: np.ndarray, pool: np.ndarray, efs: list[i
         print(f"{ef:>9} | " + " | ".join(cells), flush=True)
         reader.close()
 
+    if not faiss_too:
+        psql(cluster.rsplit("/", 1)[0] + "/template1", f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        return
     t0 = time.perf_counter()
     index, info = build_vector_index(data, 50_000)
     faiss_build = time.perf_counter() - t0
@@ -174,6 +179,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--ef", default="40,64,100,200")
     parser.add_argument("--build-memory", default="3GB")
+    parser.add_argument("--hnsw", default="16:64", help="m:ef_construction of the HNSW builds, comma-separated")
+    parser.add_argument("--no-faiss", action="store_true", help="skip the FAISS comparison")
     parser.add_argument("--cache", default="/work/cache/emb.sqlite", help="embedding cache with real e5 vectors")
     args = parser.parse_args()
     import faiss
@@ -186,13 +193,12 @@ def main() -> None:
     queries = query_vectors(embedder)
     efs = [int(e) for e in args.ef.split(",")]
     sizes = [int(s) for s in args.sizes.split(",")]
-    if args.url:
+    builds = [tuple(int(x) for x in b.split(":")) for b in args.hnsw.split(",")]
+    with contextlib.ExitStack() as stack:
+        url = args.url or stack.enter_context(pg_server(Path("/var/tmp"), in_ram=False))
         for n in sizes:
-            run(args.url, n, queries, pool, efs, args.build_memory)
-        return
-    with pg_server(Path("/var/tmp"), in_ram=False) as url:
-        for n in sizes:
-            run(url, n, queries, pool, efs, args.build_memory)
+            for i, hnsw in enumerate(builds):
+                run(url, n, queries, pool, efs, args.build_memory, hnsw, faiss_too=not args.no_faiss and i == 0)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,12 @@ from assistant.storage.postgres.cache import PgVectorCache
 from assistant.storage.postgres.connection import Database
 from assistant.storage.postgres.schema import CONTROL, WRITER_LOCK, prepare_database
 from assistant.storage.postgres.store import PgStore
-from assistant.storage.postgres.writer import collect_garbage, write_generation
+from assistant.storage.postgres.writer import (
+    HNSW_EF_CONSTRUCTION,
+    HNSW_M,
+    collect_garbage,
+    write_generation,
+)
 from assistant.storage.store import GenerationContent, StageHook, no_stage
 
 log = logging.getLogger(__name__)
@@ -42,12 +47,22 @@ class PostgresBackend:
     kind = "postgres"
     _opened: ClassVar[weakref.WeakSet[PostgresBackend]] = weakref.WeakSet()
 
-    def __init__(self, url: str, *, pool_size: int = 4, ef_search: int = 100, build_memory: str = "1GB") -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 4,
+        ef_search: int = 100,
+        build_memory: str = "1GB",
+        hnsw: tuple[int, int] = (HNSW_M, HNSW_EF_CONSTRUCTION),
+    ) -> None:
+        """``hnsw`` is (m, ef_construction) of the generations this backend writes (bench/pg_scale.py varies it)."""
         self.db = Database(url, pool_size=pool_size, ef_search=ef_search)
         self.db.on_first_connect(prepare_database)
         self.label = self.db.label
         self.ef_search = ef_search
         self.build_memory = build_memory
+        self.hnsw = hnsw
         self._live: tuple[str | None, float] | None = None  # (name, monotonic time read)
         self._writer: psycopg.Connection | None = None
         self._writer_thread: int | None = None
@@ -129,7 +144,10 @@ class PostgresBackend:
         if conn is None:
             raise RuntimeError("publish() needs writer_lock() held by this thread")
         try:
-            name = write_generation(conn, content, build_memory=self.build_memory, ef_search=self.ef_search, on_stage=on_stage)
+            name = write_generation(
+                conn, content, build_memory=self.build_memory, ef_search=self.ef_search, on_stage=on_stage,
+                hnsw_m=self.hnsw[0], hnsw_ef_construction=self.hnsw[1],
+            )
             self._remember_live(name, time.monotonic())
             dropped = collect_garbage(conn, KEEP_GENERATIONS)
         except psycopg.Error as exc:

@@ -1,10 +1,11 @@
 """Connections to the store's database: a reader pool, the writer's own session, German errors.
 
-Every reader connection is configured once (pgvector types, ``jit = off``, HNSW
+Every connection is configured once (pgvector types, ``jit = off``, custom plans, HNSW
 search settings): the plan cost of a BM25-sized query can pass ``jit_above_cost`` and
-JIT then turns 0.7 ms into 88 ms (docs/decisions/postgres-setup.md, pitfall 4), and
+JIT then turns 0.7 ms into 88 ms (docs/decisions/postgres-setup.md, pitfall 4);
 ``hnsw.iterative_scan = relaxed_order`` is what keeps a filtered vector search from
-silently returning fewer rows than asked for (pitfall 2).
+silently returning fewer rows than asked for (pitfall 2); and a filter's plan must be
+made for its actual documents (see ``_configure``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ class Database:
         self._prepare = prepare
 
     def unavailable(self, exc: BaseException) -> StoreUnavailable:
+        if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+            return StoreUnavailable(
+                f"Die Datenbank {self.label} ist nur lesbar (ein Standby-Server). Indexieren, Hochladen und "
+                "Löschen brauchen den Primärserver: REVIERLOTSE_STORE_URL des schreibenden Prozesses auf ihn richten."
+            )
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         password = urlsplit(self._url).password
         if password:
@@ -86,6 +92,10 @@ class Database:
     def _configure(self, conn: psycopg.Connection) -> None:
         register_vector(conn)  # autocommit: each SET holds for the whole session
         conn.execute("SET jit = off")
+        # psycopg prepares a statement after 5 runs, and PostgreSQL then may switch to a generic
+        # plan that does not know the filter's documents: a 40 % filter went from an HNSW walk
+        # (~1 ms) to an exact scan of 40,000 rows (~110 ms), a selective one could go the other way.
+        conn.execute("SET plan_cache_mode = force_custom_plan")
         conn.execute(f"SET hnsw.ef_search = {int(self._ef_search)}")
         conn.execute("SET hnsw.iterative_scan = relaxed_order")
 

@@ -46,6 +46,8 @@ def write_generation(
     build_memory: str,
     ef_search: int,
     on_stage: StageHook,
+    hnsw_m: int = HNSW_M,
+    hnsw_ef_construction: int = HNSW_EF_CONSTRUCTION,
 ) -> str:
     """Create, fill, index and switch to a new generation; returns its name.
 
@@ -73,7 +75,7 @@ def write_generation(
             (row_doc.tobytes(), stats.dls.astype(INT32).tobytes(), stats.avgdl, Jsonb(catalog)),
         )
         timings["copy"] = time.perf_counter() - started - timings["analysis"]
-        conn.execute(generation_indexes_ddl(schema, HNSW_M, HNSW_EF_CONSTRUCTION))
+        conn.execute(generation_indexes_ddl(schema, hnsw_m, hnsw_ef_construction))
         timings["indexes"] = time.perf_counter() - started - timings["analysis"] - timings["copy"]
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -84,7 +86,7 @@ def write_generation(
             "documents": {d.doc_id: {"source_path": d.source_path, "content_hash": d.content_hash} for d in content.documents},
             "embedder": content.embedder_name,
             "dim": content.dim,
-            "vector_index": {"kind": "hnsw", "m": HNSW_M, "ef_construction": HNSW_EF_CONSTRUCTION, "ef_search": ef_search},
+            "vector_index": {"kind": "hnsw", "m": hnsw_m, "ef_construction": hnsw_ef_construction, "ef_search": ef_search},
             "terms": len(stats.terms),
             **content.manifest_extra,
         }
