@@ -179,7 +179,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--ef", default="40,64,100,200")
     parser.add_argument("--build-memory", default="3GB")
-    parser.add_argument("--hnsw", default="16:64", help="m:ef_construction of the HNSW builds, comma-separated")
+    parser.add_argument("--hnsw", default="16:200", help="m:ef_construction of the HNSW builds, comma-separated")
     parser.add_argument("--no-faiss", action="store_true", help="skip the FAISS comparison")
     parser.add_argument("--cache", default="/work/cache/emb.sqlite", help="embedding cache with real e5 vectors")
     args = parser.parse_args()

@@ -50,7 +50,7 @@ class Database:
         self._url = url
         self.label = redacted(url)
         self._pool_size = pool_size
-        self._ef_search = ef_search
+        self.ef_search = ef_search
         self._pool: ConnectionPool | None = None
         self._lock = threading.Lock()
         self._prepare: Callable[[psycopg.Connection], None] | None = None
@@ -96,7 +96,7 @@ class Database:
         # plan that does not know the filter's documents: a 40 % filter went from an HNSW walk
         # (~1 ms) to an exact scan of 40,000 rows (~110 ms), a selective one could go the other way.
         conn.execute("SET plan_cache_mode = force_custom_plan")
-        conn.execute(f"SET hnsw.ef_search = {int(self._ef_search)}")
+        conn.execute(f"SET hnsw.ef_search = {int(self.ef_search)}")
         conn.execute("SET hnsw.iterative_scan = relaxed_order")
 
     def pool(self) -> ConnectionPool:

@@ -32,6 +32,7 @@ from assistant.storage.store import embedder_mismatch
 from assistant.text.analyzer import GermanAnalyzer
 
 RECENT_CHUNKS = 4096  # chunk records kept in memory per open generation
+MAX_EF_SEARCH = 1000  # pgvector's upper limit of hnsw.ef_search
 RECENT_VECTORS = 16384  # chunk vectors kept in memory per open generation (24 MB at 384 dimensions)
 _CHUNK_COLUMNS = "row, chunk_id, doc, position, text, embed_text, heading_path, page, printed_page, char_start, char_end"
 
@@ -136,12 +137,28 @@ class PgStore:
         if k <= 0 or self.chunk_count == 0 or (allowed_rows is not None and len(allowed_rows) == 0):
             return empty
         query_sql, params = self._vector_query(query, k, allowed_rows)
-        found = self._db.run(lambda c: c.execute(query_sql, params, binary=True).fetchall())
+        ef = self._ef_for(allowed_rows)
+        found = self._db.run(lambda c: _with_ef(c, ef, lambda: c.execute(query_sql, params, binary=True).fetchall()))
         if not found:
             return empty
         rows = np.fromiter((r for r, _ in found), dtype=np.int64, count=len(found))
         scores = -np.fromiter((d for _, d in found), dtype=np.float64, count=len(found))  # <#> is the negative inner product
         return rows, scores.astype(np.float32)
+
+    def _ef_for(self, allowed_rows: np.ndarray | None) -> int | None:
+        """A wider HNSW candidate list for a filter: of ef candidates only the allowed share survives.
+
+        With ``hnsw.ef_search`` unchanged a 40 % filter kept recall@10 of real questions at 0.83
+        where the unfiltered search had 0.85–0.97 (bench/pg_scale.py); scaling the list by the
+        filter's share gives the filtered search the unfiltered one's recall. Selective filters
+        take the exact btree path, where ef does not matter.
+        """
+        if allowed_rows is None or self.chunk_count == 0:
+            return None
+        share = len(allowed_rows) / self.chunk_count
+        if share >= 0.95:
+            return None
+        return min(MAX_EF_SEARCH, int(np.ceil(self._db.ef_search / max(share, 1e-6))))
 
     def vector_search_plan(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None) -> str:
         """EXPLAIN of one vector search: which path the planner takes for a filter (operations, tests)."""
@@ -166,9 +183,10 @@ class PgStore:
         docs = np.unique(self.row_doc[rows])
         if len(docs) == len(self.doc_ids) and len(rows) == self.chunk_count:
             return sql.SQL(""), {}
+        # Arrays go as text literals: psycopg's per-element adaptation of a 4,000-int list cost ~6 ms.
         if int(self._doc_rows[docs].sum()) == len(np.unique(rows)):
-            return sql.SQL("WHERE doc = ANY(%(docs)s::int[])"), {"docs": docs.tolist()}
-        return sql.SQL("WHERE row = ANY(%(rows)s::int[])"), {"rows": rows.tolist()}
+            return sql.SQL("WHERE doc = ANY(%(docs)s::int[])"), {"docs": _int_array(docs)}
+        return sql.SQL("WHERE row = ANY(%(rows)s::int[])"), {"rows": _int_array(rows)}
 
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows`` (float32, one per row; recent ones from memory)."""
@@ -201,3 +219,16 @@ class PgStore:
 
     def close(self) -> None:
         """Connections belong to the backend's pool; nothing to release here."""
+
+
+def _int_array(values: np.ndarray) -> str:
+    return "{" + ",".join(map(str, values.tolist())) + "}"
+
+
+def _with_ef(conn: psycopg.Connection, ef: int | None, work):  # noqa: ANN001, ANN202
+    """Run ``work`` with ``hnsw.ef_search = ef`` for this one statement (a transaction-local setting)."""
+    if ef is None:
+        return work()
+    with conn.transaction():
+        conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef),))
+        return work()
