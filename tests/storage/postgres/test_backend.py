@@ -56,10 +56,10 @@ def test_a_store_url_that_is_not_postgresql_is_refused(make_settings) -> None:
 @postgres
 def test_broken_connections_are_replaced_without_an_error(small_assistant: Assistant, store_url: str) -> None:
     before = [h.document.doc_id for h in small_assistant.search(QUESTION).hits]
+    small_assistant.snapshot.lexical._recent.clear()  # make the search read postings again
     killed = psql(store_url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                              "WHERE application_name = 'revierlotse' AND pid <> pg_backend_pid()")
     assert int(killed) >= 1
-    small_assistant.snapshot.lexical._recent.clear()  # make the search read postings again
     with recording_root_logs() as logs:
         assert [h.document.doc_id for h in small_assistant.search(QUESTION).hits] == before
     assert any("retrying once" in line for line in logs.lines)  # the dead connections were met, and replaced
