@@ -113,18 +113,27 @@ def measure(search, queries: np.ndarray, truth: list[list[int]], allowed: np.nda
 
 
 def run(cluster: str, n: int, queries: np.ndarray, pool: np.ndarray, efs: list[int], build_memory: str,
-        hnsw: tuple[int, int], faiss_too: bool) -> None:
-    data = realistic_vectors(pool, n, seed=n)
-    content = synthetic_content(n // 10, 10, pool.shape[1], seed=n, vectors=data)
-    url = create_database(cluster, f"bench_{n}_{int(time.time())}")
-    times = BuildTimes()
-    logging.getLogger("assistant.storage.postgres.writer").addHandler(times)
-    logging.getLogger("assistant.storage.postgres.writer").setLevel(logging.INFO)
-    backend = PostgresBackend(url, build_memory=build_memory, hnsw=hnsw)
-    t0 = time.perf_counter()
-    with backend.writer_lock():
-        generation = backend.publish(content)
-    build = time.perf_counter() - t0
+        hnsw: tuple[int, int], faiss_too: bool, reuse: str | None, keep: bool) -> None:
+    data = realistic_vectors(pool, n, seed=n)  # the same vectors for the same n (seeded), also when reused
+    base = cluster.rsplit("/", 1)[0]
+    if reuse:
+        url = f"{base}/{reuse}"
+        backend = PostgresBackend(url)
+        generation = backend.live_generation()
+        build, times = float("nan"), BuildTimes()
+        print(f"\n(reusing {reuse}: generation {generation}, built earlier)")
+    else:
+        content = synthetic_content(n // 10, 10, pool.shape[1], seed=n, vectors=data)
+        url = create_database(cluster, f"bench_{n}_{int(time.time())}")
+        times = BuildTimes()
+        logging.getLogger("assistant.storage.postgres.writer").addHandler(times)
+        logging.getLogger("assistant.storage.postgres.writer").setLevel(logging.INFO)
+        backend = PostgresBackend(url, build_memory=build_memory, hnsw=hnsw)
+        t0 = time.perf_counter()
+        with backend.writer_lock():
+            generation = backend.publish(content)
+        build = time.perf_counter() - t0
+        del content
     schema = generation.replace("-", "_")
     sizes = {name: int(psql(url, sql)) / 1e6 for name, sql in {
         "database": "SELECT pg_database_size(current_database())",
@@ -138,14 +147,15 @@ def run(cluster: str, n: int, queries: np.ndarray, pool: np.ndarray, efs: list[i
     print("disk: " + ", ".join(f"{k} {v:,.0f} MB" for k, v in sizes.items()))
     backend.close()
 
-    store = PostgresBackend(url).open()
+    store = PostgresBackend(url).open()  # as a replica opens it
     allowed = {label: None if land is None else np.flatnonzero(
         allowed_documents(store, Filters(lands=(land,)))[store.row_doc]).astype(np.int64) for label, land in FILTERS.items()}
     truth = {label: exact_top(data, queries, rows) for label, rows in allowed.items()}
     for label, rows in allowed.items():
         plan = store.vector_search_plan(queries[0], 10, rows)
-        path = "HNSW (iterative scan)" if "chunks_hnsw" in plan else "btree + exact sort" if "chunks_doc" in plan else "seq scan"
-        print(f"  plan, filter {label}: {path}" + (f" ({len(rows):,} rows allowed)" if rows is not None else ""))
+        scans = [line.strip().split("  (")[0] for line in plan.splitlines() if "Scan" in line and "CTE" not in line]
+        print(f"  filter {label}: {plan.splitlines()[0]}, {'; '.join(scans)}"
+              + (f" ({len(rows):,} rows allowed)" if rows is not None else ""))
     print(f"{'ef_search':>9} | " + " | ".join(f"{label:^34}" for label in FILTERS))
     for ef in efs:
         reader = PostgresBackend(url, ef_search=ef)
@@ -158,7 +168,7 @@ def run(cluster: str, n: int, queries: np.ndarray, pool: np.ndarray, efs: list[i
         reader.close()
 
     if not faiss_too:
-        psql(cluster.rsplit("/", 1)[0] + "/template1", f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+        _drop(url, keep)
         return
     t0 = time.perf_counter()
     index, info = build_vector_index(data, 50_000)
@@ -170,7 +180,16 @@ def run(cluster: str, n: int, queries: np.ndarray, pool: np.ndarray, efs: list[i
     print(f"FAISS {info.kind} nlist={info.nlist} nprobe={info.nprobe} (tuned recall {info.measured_recall}), "
           f"build {faiss_build:.1f} s, {data.nbytes / 1e6:,.0f} MB of vectors")
     print(f"{'faiss':>9} | " + " | ".join(cells), flush=True)
-    psql(cluster.rsplit("/", 1)[0] + "/template1", f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    _drop(url, keep)
+
+
+def _drop(url: str, keep: bool) -> None:
+    PostgresBackend.close_all()
+    base, _, name = url.rpartition("/")
+    if keep:
+        print(f"kept database {name} (--reuse {name} searches it again)")
+        return
+    psql(f"{base}/template1", f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def main() -> None:
@@ -181,6 +200,8 @@ def main() -> None:
     parser.add_argument("--build-memory", default="3GB")
     parser.add_argument("--hnsw", default="16:200", help="m:ef_construction of the HNSW builds, comma-separated")
     parser.add_argument("--no-faiss", action="store_true", help="skip the FAISS comparison")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--reuse", help="search an existing benchmark database (one size) instead of building")
     parser.add_argument("--cache", default="/work/cache/emb.sqlite", help="embedding cache with real e5 vectors")
     args = parser.parse_args()
     import faiss
@@ -198,7 +219,8 @@ def main() -> None:
         url = args.url or stack.enter_context(pg_server(Path("/var/tmp"), in_ram=False))
         for n in sizes:
             for i, hnsw in enumerate(builds):
-                run(url, n, queries, pool, efs, args.build_memory, hnsw, faiss_too=not args.no_faiss and i == 0)
+                run(url, n, queries, pool, efs, args.build_memory, hnsw, faiss_too=not args.no_faiss and i == 0,
+                    reuse=args.reuse, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,7 @@ document of every row, row lengths, facets and the vocabulary.  Vectors, chunk t
 and postings stay in the database and are read per query; a generation never
 changes, so recently read chunks, vectors and postings are kept in bounded memory.
 
-Filtered vector search: a filter is a set of whole documents (``search.filters``),
-so it reaches SQL as ``doc = ANY(…)``.  With a btree on ``doc`` the planner scans the
-few matching rows exactly when the filter is selective, and otherwise walks the HNSW
-index with ``hnsw.iterative_scan = relaxed_order`` (set per connection), which keeps
-going until it has k rows; the outer query re-sorts them by distance.
+Vector search (with or without a filter) is planned in ``vector_search.py``.
 """
 
 from __future__ import annotations
@@ -27,12 +23,12 @@ from assistant.errors import IndexCorrupt
 from assistant.storage.catalog import facet_masks
 from assistant.storage.postgres.connection import Database
 from assistant.storage.postgres.lexical import INT32, PgLexical
+from assistant.storage.postgres.vector_search import VectorQuery, vector_query
 from assistant.storage.records import ChunkRecord, DocumentRecord
 from assistant.storage.store import embedder_mismatch
 from assistant.text.analyzer import GermanAnalyzer
 
 RECENT_CHUNKS = 4096  # chunk records kept in memory per open generation
-MAX_EF_SEARCH = 1000  # pgvector's upper limit of hnsw.ef_search
 RECENT_VECTORS = 16384  # chunk vectors kept in memory per open generation (24 MB at 384 dimensions)
 _CHUNK_COLUMNS = "row, chunk_id, doc, position, text, embed_text, heading_path, page, printed_page, char_start, char_end"
 
@@ -132,61 +128,28 @@ class PgStore:
     def search_vectors(
         self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k rows by inner product (HNSW, or exact over the few rows of a selective filter)."""
+        """Top-k rows by inner product: HNSW, HNSW with a filter, or exact for a selective filter."""
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         if k <= 0 or self.chunk_count == 0 or (allowed_rows is not None and len(allowed_rows) == 0):
             return empty
-        query_sql, params = self._vector_query(query, k, allowed_rows)
-        ef = self._ef_for(allowed_rows)
-        found = self._db.run(lambda c: _with_ef(c, ef, lambda: c.execute(query_sql, params, binary=True).fetchall()))
+        plan = self._vector_query(query, k, allowed_rows)
+        found = self._db.run(lambda c: _run(c, plan))
         if not found:
             return empty
         rows = np.fromiter((r for r, _ in found), dtype=np.int64, count=len(found))
         scores = -np.fromiter((d for _, d in found), dtype=np.float64, count=len(found))  # <#> is the negative inner product
         return rows, scores.astype(np.float32)
 
-    def _ef_for(self, allowed_rows: np.ndarray | None) -> int | None:
-        """A wider HNSW candidate list for a filter: of ef candidates only the allowed share survives.
-
-        With ``hnsw.ef_search`` unchanged a 40 % filter kept recall@10 of real questions at 0.83
-        where the unfiltered search had 0.85–0.97 (bench/pg_scale.py); scaling the list by the
-        filter's share gives the filtered search the unfiltered one's recall. Selective filters
-        take the exact btree path, where ef does not matter.
-        """
-        if allowed_rows is None or self.chunk_count == 0:
-            return None
-        share = len(allowed_rows) / self.chunk_count
-        if share >= 0.95:
-            return None
-        return min(MAX_EF_SEARCH, int(np.ceil(self._db.ef_search / max(share, 1e-6))))
-
     def vector_search_plan(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None) -> str:
-        """EXPLAIN of one vector search: which path the planner takes for a filter (operations, tests)."""
-        query_sql, params = self._vector_query(query, k, allowed_rows)
-        rows = self._db.run(lambda c: c.execute(sql.SQL("EXPLAIN ") + query_sql, params).fetchall())
-        return "\n".join(r[0] for r in rows)
+        """Which path a search takes, and PostgreSQL's plan for it (operations, tests, benchmarks)."""
+        plan = self._vector_query(query, k, allowed_rows)
+        explain = VectorQuery(sql.SQL("EXPLAIN ") + plan.statement, plan.params, plan.settings, plan.path)
+        lines = self._db.run(lambda c: _run(c, explain))
+        return f"path: {plan.path}\n" + "\n".join(r[0] for r in lines)
 
-    def _vector_query(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None) -> tuple[sql.Composed, dict]:
-        where, params = self._filter(allowed_rows)
-        query_sql = sql.SQL(
-            "WITH nearest AS MATERIALIZED (SELECT row, embedding <#> %(q)s AS distance FROM {s}.chunks {where}"
-            " ORDER BY embedding <#> %(q)s LIMIT %(k)s) SELECT row, distance FROM nearest ORDER BY distance, row"
-        ).format(s=self._s, where=where)
-        vector = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
-        return query_sql, {"q": vector, "k": int(k), **params}
-
-    def _filter(self, allowed_rows: np.ndarray | None) -> tuple[sql.Composable, dict]:
-        """A row restriction as SQL: whole documents (the btree's column) when it is one, else rows."""
-        if allowed_rows is None:
-            return sql.SQL(""), {}
-        rows = np.asarray(allowed_rows, dtype=np.int64)
-        docs = np.unique(self.row_doc[rows])
-        if len(docs) == len(self.doc_ids) and len(rows) == self.chunk_count:
-            return sql.SQL(""), {}
-        # Arrays go as text literals: psycopg's per-element adaptation of a 4,000-int list cost ~6 ms.
-        if int(self._doc_rows[docs].sum()) == len(np.unique(rows)):
-            return sql.SQL("WHERE doc = ANY(%(docs)s::int[])"), {"docs": _int_array(docs)}
-        return sql.SQL("WHERE row = ANY(%(rows)s::int[])"), {"rows": _int_array(rows)}
+    def _vector_query(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None) -> VectorQuery:
+        return vector_query(self.schema, query, k, allowed_rows, row_doc=self.row_doc, doc_rows=self._doc_rows,
+                            ef_search=self._db.ef_search)
 
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows`` (float32, one per row; recent ones from memory)."""
@@ -221,14 +184,11 @@ class PgStore:
         """Connections belong to the backend's pool; nothing to release here."""
 
 
-def _int_array(values: np.ndarray) -> str:
-    return "{" + ",".join(map(str, values.tolist())) + "}"
-
-
-def _with_ef(conn: psycopg.Connection, ef: int | None, work):  # noqa: ANN001, ANN202
-    """Run ``work`` with ``hnsw.ef_search = ef`` for this one statement (a transaction-local setting)."""
-    if ef is None:
-        return work()
+def _run(conn: psycopg.Connection, plan: VectorQuery) -> list[tuple]:
+    """Execute a vector query; its settings hold for this statement only (a transaction of its own)."""
+    if not plan.settings:
+        return conn.execute(plan.statement, plan.params, binary=True).fetchall()
     with conn.transaction():
-        conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(ef),))
-        return work()
+        for name, value in plan.settings.items():
+            conn.execute("SELECT set_config(%s, %s, true)", (name, value))
+        return conn.execute(plan.statement, plan.params, binary=True).fetchall()

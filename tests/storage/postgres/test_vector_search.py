@@ -2,7 +2,9 @@
 
 A synthetic generation of 4,800 rows (600 documents, one Land on 1 % of them, another
 on 40 %) is published through the backend; every search is compared with exact inner
-product in numpy over the rows the filter allows.
+product in numpy over the rows the filter allows. At this size every filter would be
+searched exactly, so the tests lower the exact path's limit (``EXACT_ROWS``) to make
+the 40 % filter walk the HNSW index as it does from 20,000 allowed rows on.
 """
 
 from __future__ import annotations
@@ -11,12 +13,18 @@ import numpy as np
 import pytest
 
 from assistant.search.filters import Filters, allowed_documents
+from assistant.storage.postgres import vector_search
 from assistant.storage.postgres.backend import PostgresBackend
 from tests.conftest import drop_database, fresh_database
 from tests.storage.postgres.synthetic import synthetic_content
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 N_DOCS, PER_DOC, DIM = 600, 8, 64
+
+
+@pytest.fixture(autouse=True)
+def small_exact_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vector_search, "EXACT_ROWS", 200)
 
 
 @pytest.fixture(scope="module")
@@ -66,15 +74,25 @@ def test_filtered_search_returns_k_rows_with_exact_recall(published, land: str |
     assert np.mean(recalls) >= 0.97, (land, np.mean(recalls))
 
 
-def test_the_planner_scans_a_selective_filter_exactly_and_uses_hnsw_otherwise(published) -> None:
+def test_selective_filters_are_exact_and_the_others_walk_the_hnsw_index(published) -> None:
     _, store, vectors = published
     selective = np.flatnonzero(allowed_documents(store, Filters(lands=("Thüringen",)))[store.row_doc]).astype(np.int64)
-    assert 0 < len(selective) < 0.03 * store.chunk_count
+    assert 0 < len(selective) <= vector_search.EXACT_ROWS
     plan = store.vector_search_plan(vectors[0], 10, selective)
-    assert "chunks_hnsw" not in plan and "Index Scan using chunks_doc" in plan  # exact: btree, then a sort
+    assert plan.startswith("path: exact") and "chunks_hnsw" not in plan and "chunks_doc" in plan  # btree, sort
     assert "Index Scan using chunks_hnsw" in store.vector_search_plan(vectors[0], 10)
     broad = np.flatnonzero(allowed_documents(store, Filters(lands=("Sachsen",)))[store.row_doc]).astype(np.int64)
-    assert "Index Scan using chunks_hnsw" in store.vector_search_plan(vectors[0], 10, broad)  # iterative scan
+    plan = store.vector_search_plan(vectors[0], 10, broad)
+    assert plan.startswith("path: hnsw+filter") and "Index Scan using chunks_hnsw" in plan and "get_bit" in plan
+
+
+def test_the_filter_widens_the_candidate_list_by_its_share(published) -> None:
+    backend, store, vectors = published
+    broad = np.flatnonzero(allowed_documents(store, Filters(lands=("Sachsen",)))[store.row_doc]).astype(np.int64)
+    query = store._vector_query(vectors[0], 10, broad)
+    share = len(broad) / store.chunk_count
+    assert query.settings == {"hnsw.ef_search": str(int(np.ceil(40 / share))), "enable_seqscan": "off"}
+    assert store._vector_query(vectors[0], 10, None).settings == {}  # the session's ef_search (40)
 
 
 def test_reader_sessions_use_iterative_scans_and_no_jit(published) -> None:
@@ -92,3 +110,15 @@ def test_rows_outside_whole_documents_are_filtered_by_row(published) -> None:
     allowed = np.array([5, 17, 400, 4000], dtype=np.int64)  # single rows of four documents
     rows, _ = store.search_vectors(vectors[17], 10, allowed)
     assert rows[0] == 17 and set(rows.tolist()) == set(allowed.tolist())
+
+
+def test_many_single_rows_are_filtered_through_a_row_bitmap(published) -> None:
+    _, store, vectors = published
+    allowed = np.arange(0, store.chunk_count, 3, dtype=np.int64)  # a third of the rows, no whole document
+    assert "get_bit" in store.vector_search_plan(vectors[0], 10, allowed)
+    recalls = []
+    for q in near_points(vectors, 20):
+        rows, _ = store.search_vectors(q, 10, allowed)
+        assert len(rows) == 10 and set(rows.tolist()) <= set(allowed.tolist())
+        recalls.append(len(set(rows.tolist()) & set(_exact(vectors, q, allowed, 10))) / 10)
+    assert np.mean(recalls) >= 0.97
