@@ -39,8 +39,12 @@ class Settings(BaseSettings):
         "several API processes and the bot; unset = snapshots under index_dir.",
     )
     pg_pool_size: int = Field(4, ge=1, le=100, description="Database connections per process (PostgreSQL store).")
-    pg_ef_search: int = Field(
-        100, ge=10, le=1000, description="pgvector hnsw.ef_search: candidate list of one vector search (PostgreSQL store)."
+    pg_ef_search: int | None = Field(
+        None,
+        ge=10,
+        le=1000,
+        description="pgvector hnsw.ef_search: candidate list of one vector search (PostgreSQL store); "
+        "unset = by the generation's size (100 up to 200,000 chunks, 400 above).",
     )
     pg_build_memory: str = Field(
         "1GB",

@@ -22,7 +22,7 @@ import psycopg
 
 from assistant.errors import IndexLocked, IndexMissing
 from assistant.storage.postgres.cache import PgVectorCache
-from assistant.storage.postgres.connection import Database
+from assistant.storage.postgres.connection import SESSION_EF_SEARCH, Database
 from assistant.storage.postgres.schema import CONTROL, WRITER_LOCK, prepare_database
 from assistant.storage.postgres.store import PgStore
 from assistant.storage.postgres.writer import (
@@ -52,12 +52,13 @@ class PostgresBackend:
         url: str,
         *,
         pool_size: int = 4,
-        ef_search: int = 100,
+        ef_search: int | None = None,
         build_memory: str = "1GB",
         hnsw: tuple[int, int] = (HNSW_M, HNSW_EF_CONSTRUCTION),
     ) -> None:
-        """``hnsw`` is (m, ef_construction) of the generations this backend writes (bench/pg_scale.py varies it)."""
-        self.db = Database(url, pool_size=pool_size, ef_search=ef_search)
+        """``ef_search`` None: chosen per generation by its size (``store.py``); ``hnsw`` is (m, ef_construction)
+        of the generations this backend writes (bench/pg_scale.py varies both)."""
+        self.db = Database(url, pool_size=pool_size, ef_search=ef_search or SESSION_EF_SEARCH)
         self.db.on_first_connect(prepare_database)
         self.label = self.db.label
         self.ef_search = ef_search
@@ -104,7 +105,7 @@ class PostgresBackend:
                     f"In der Datenbank {self.label} gibt es noch keinen Index. Bitte zuerst "
                     "'revierlotse index corpus' ausführen (oder einen vorhandenen Index mit 'revierlotse migrate' übernehmen)."
                 )
-            store = PgStore(self.db, row[0], row[1], row[2], conn)
+            store = PgStore(self.db, row[0], row[1], row[2], conn, ef_search=self.ef_search)
             self._remember_live(row[0], asked)
             return store
 
@@ -145,7 +146,7 @@ class PostgresBackend:
             raise RuntimeError("publish() needs writer_lock() held by this thread")
         try:
             name = write_generation(
-                conn, content, build_memory=self.build_memory, ef_search=self.ef_search, on_stage=on_stage,
+                conn, content, build_memory=self.build_memory, on_stage=on_stage,
                 hnsw_m=self.hnsw[0], hnsw_ef_construction=self.hnsw[1],
             )
             self._remember_live(name, time.monotonic())

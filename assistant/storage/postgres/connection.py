@@ -25,6 +25,7 @@ from assistant.errors import StoreUnavailable
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+SESSION_EF_SEARCH = 100  # hnsw.ef_search of every session; a generation that needs another sets it per query
 CONNECT_TIMEOUT_S = 5
 POOL_TIMEOUT_S = 15.0
 APPLICATION_NAME = "revierlotse"
@@ -46,7 +47,7 @@ def redacted(url: str) -> str:
 class Database:
     """A lazily opened pool of autocommit reader connections, and fresh writer sessions."""
 
-    def __init__(self, url: str, *, pool_size: int, ef_search: int) -> None:
+    def __init__(self, url: str, *, pool_size: int, ef_search: int = SESSION_EF_SEARCH) -> None:
         self._url = url
         self.label = redacted(url)
         self._pool_size = pool_size

@@ -23,7 +23,7 @@ from assistant.errors import IndexCorrupt
 from assistant.storage.catalog import facet_masks
 from assistant.storage.postgres.connection import Database
 from assistant.storage.postgres.lexical import INT32, PgLexical
-from assistant.storage.postgres.vector_search import VectorQuery, vector_query
+from assistant.storage.postgres.vector_search import VectorQuery, auto_ef_search, vector_query
 from assistant.storage.records import ChunkRecord, DocumentRecord
 from assistant.storage.store import embedder_mismatch
 from assistant.text.analyzer import GermanAnalyzer
@@ -36,7 +36,10 @@ _CHUNK_COLUMNS = "row, chunk_id, doc, position, text, embed_text, heading_path, 
 class PgStore:
     """A complete generation in schema ``schema``; safe to share between threads."""
 
-    def __init__(self, db: Database, name: str, schema: str, manifest: dict, conn: psycopg.Connection) -> None:
+    def __init__(
+        self, db: Database, name: str, schema: str, manifest: dict, conn: psycopg.Connection, ef_search: int | None = None
+    ) -> None:
+        """``ef_search`` None: chosen by the generation's size (``auto_ef_search``)."""
         self.name = name
         self.schema = schema
         self.manifest = manifest
@@ -48,6 +51,8 @@ class PgStore:
         self._vectors: OrderedDict[int, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._load(conn)
+        self.ef_search = ef_search or auto_ef_search(self.chunk_count)
+        self.manifest = manifest | {"vector_index": manifest.get("vector_index", {}) | {"ef_search": self.ef_search}}
 
     def _load(self, conn: psycopg.Connection) -> None:
         row = conn.execute(sql.SQL("SELECT row_doc, dls, avgdl, catalog FROM {}.catalog").format(self._s), binary=True).fetchone()
@@ -149,7 +154,7 @@ class PgStore:
 
     def _vector_query(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None) -> VectorQuery:
         return vector_query(self.schema, query, k, allowed_rows, row_doc=self.row_doc, doc_rows=self._doc_rows,
-                            ef_search=self._db.ef_search)
+                            ef_search=self.ef_search, session_ef_search=self._db.ef_search)
 
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows`` (float32, one per row; recent ones from memory)."""

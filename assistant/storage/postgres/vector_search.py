@@ -6,7 +6,8 @@ not left to the planner: estimating ``doc = ANY(…)`` over 40,000 documents cos
 planner hundreds of milliseconds per query at 1M chunks, and a plan cached without
 the values picked the wrong path (docs/decisions/0005-postgres-backend.md).
 
-* no filter: the HNSW index, ``hnsw.ef_search`` from the settings;
+* no filter: the HNSW index; ``hnsw.ef_search`` from the settings, or by the generation's
+  size (``auto_ef_search``);
 * at most ``EXACT_ROWS`` allowed rows: exact, the btree on ``(doc, position)`` (or the
   primary key for rows) finds them and every distance is computed; the ORDER BY is
   written so the HNSW index cannot serve it;
@@ -49,14 +50,19 @@ def vector_query(
     row_doc: np.ndarray,
     doc_rows: np.ndarray,
     ef_search: int,
+    session_ef_search: int,
 ) -> VectorQuery:
-    """The SQL for the top-k rows by inner product among ``allowed_rows`` (None: all rows)."""
+    """The SQL for the top-k rows by inner product among ``allowed_rows`` (None: all rows).
+
+    ``ef_search`` is what this generation wants, ``session_ef_search`` what the connection has.
+    """
     s = sql.Identifier(schema)
     params: dict = {"q": np.ascontiguousarray(query, dtype=np.float32).reshape(-1), "k": int(k)}
     n_rows = len(row_doc)
     rows = None if allowed_rows is None else _sorted_unique(np.asarray(allowed_rows, dtype=np.int64))
     if rows is None or len(rows) >= _ALL * n_rows:
-        where, path, settings = sql.SQL(""), "hnsw", {}
+        where, path = sql.SQL(""), "hnsw"
+        settings = {} if ef_search == session_ef_search else {"hnsw.ef_search": str(ef_search)}
         if rows is not None and len(rows) < n_rows:  # nearly everything: HNSW, then drop the few others
             where, path, settings = _bitmap_filter(rows, row_doc, doc_rows, params, len(rows) / n_rows, ef_search)
     elif len(rows) <= EXACT_ROWS:
@@ -71,6 +77,15 @@ def vector_query(
         " ORDER BY {order} LIMIT %(k)s) SELECT row, distance FROM nearest ORDER BY distance, row"
     ).format(s=s, where=where, order=order)
     return VectorQuery(statement, params, settings, path)
+
+
+def auto_ef_search(chunks: int) -> int:
+    """hnsw.ef_search for a generation of this size: recall@10 of real questions ≥ 0.97 without a filter.
+
+    Measured with bench/pg_scale.py (m 16, ef_construction 200, e5-shaped vectors): 100 gave
+    0.970 at 100,000 chunks and 0.873 at 1,000,000, where 400 gave 0.978.
+    """
+    return 100 if chunks <= 200_000 else 400
 
 
 def _ids(rows: np.ndarray, row_doc: np.ndarray, doc_rows: np.ndarray) -> tuple[str, np.ndarray]:

@@ -44,7 +44,6 @@ def write_generation(
     content: GenerationContent,
     *,
     build_memory: str,
-    ef_search: int,
     on_stage: StageHook,
     hnsw_m: int = HNSW_M,
     hnsw_ef_construction: int = HNSW_EF_CONSTRUCTION,
@@ -86,7 +85,7 @@ def write_generation(
             "documents": {d.doc_id: {"source_path": d.source_path, "content_hash": d.content_hash} for d in content.documents},
             "embedder": content.embedder_name,
             "dim": content.dim,
-            "vector_index": {"kind": "hnsw", "m": hnsw_m, "ef_construction": hnsw_ef_construction, "ef_search": ef_search},
+            "vector_index": {"kind": "hnsw", "m": hnsw_m, "ef_construction": hnsw_ef_construction},
             "terms": len(stats.terms),
             **content.manifest_extra,
         }

@@ -122,3 +122,19 @@ def test_many_single_rows_are_filtered_through_a_row_bitmap(published) -> None:
         assert len(rows) == 10 and set(rows.tolist()) <= set(allowed.tolist())
         recalls.append(len(set(rows.tolist()) & set(_exact(vectors, q, allowed, 10))) / 10)
     assert np.mean(recalls) >= 0.97
+
+
+def test_the_candidate_list_follows_the_generations_size_unless_configured(published) -> None:
+    backend, _, vectors = published
+    auto = PostgresBackend(backend.db._url)  # REVIERLOTSE_PG_EF_SEARCH unset
+    try:
+        store = auto.open()
+        assert store.ef_search == vector_search.auto_ef_search(store.chunk_count) == 100
+        assert store.manifest["vector_index"] == {"kind": "hnsw", "m": 16, "ef_construction": 200, "ef_search": 100}
+        assert store._vector_query(vectors[0], 10, None).settings == {}  # what every session has
+    finally:
+        auto.close()
+    assert vector_search.auto_ef_search(1_000_000) == 400
+    wide = vector_search.vector_query("gen_000001", vectors[0], 10, None, row_doc=np.zeros(3, dtype=np.int64),
+                                      doc_rows=np.array([3]), ef_search=400, session_ef_search=100)
+    assert wide.settings == {"hnsw.ef_search": "400"} and wide.path == "hnsw"
