@@ -137,9 +137,10 @@ def run(cluster: str, n: int, queries: np.ndarray, pool: np.ndarray, efs: list[i
     schema = generation.replace("-", "_")
     sizes = {name: int(psql(url, sql)) / 1e6 for name, sql in {
         "database": "SELECT pg_database_size(current_database())",
-        "chunks (heap+toast)": f"SELECT pg_table_size('{schema}.chunks')",
-        "hnsw": f"SELECT pg_relation_size('{schema}.chunks_hnsw')",
-        "btree (doc)": f"SELECT pg_relation_size('{schema}.chunks_doc')",
+        "chunk texts": f"SELECT pg_total_relation_size('{schema}.chunks')",
+        "vectors (table)": f"SELECT pg_table_size('{schema}.vectors')",
+        "hnsw": f"SELECT pg_relation_size('{schema}.vectors_hnsw')",
+        "btree (doc)": f"SELECT pg_relation_size('{schema}.vectors_doc')",
         "terms": f"SELECT pg_total_relation_size('{schema}.terms')",
     }.items()}
     print(f"\n== {n:,} chunks, {len(queries)} real questions, HNSW m={hnsw[0]} ef_construction={hnsw[1]} ==")

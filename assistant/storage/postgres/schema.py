@@ -5,8 +5,9 @@
     revierlotse.live              the one row naming the live generation (switched in a transaction)
     revierlotse.embedding_cache   (embedder, sha256 of the text) → float32 vector, shared by all processes
     gen_000007.documents          one row per document (idx = document index of the catalog)
-    gen_000007.chunks             one row per chunk: text, position, page, …, embedding vector(d)
-                                  + HNSW (vector_ip_ops) and a btree on (doc, position)
+    gen_000007.chunks             one row per chunk: text, position, page, … (btree on (doc, position))
+    gen_000007.vectors            one row per chunk: its document and its vector(d), stored inline
+                                  (HNSW with vector_ip_ops, btree on doc)
     gen_000007.terms              one row per analyzer term: df and its postings (rows, tfs as int32 arrays)
     gen_000007.catalog            one row: document of every row, row lengths, avgdl, facets and dates
 
@@ -69,8 +70,10 @@ def generation_tables_ddl(schema: str, dim: int) -> sql.Composed:
         CREATE TABLE {s}.chunks (
             row int PRIMARY KEY, doc int NOT NULL, chunk_id text NOT NULL, position int NOT NULL,
             text text NOT NULL, embed_text text NOT NULL, heading_path text NOT NULL, page int, printed_page text,
-            char_start int NOT NULL, char_end int NOT NULL, embedding vector({dim}) NOT NULL
+            char_start int NOT NULL, char_end int NOT NULL
         );
+        CREATE TABLE {s}.vectors (row int PRIMARY KEY, doc int NOT NULL, embedding vector({dim}) NOT NULL);
+        ALTER TABLE {s}.vectors ALTER COLUMN embedding SET STORAGE PLAIN;
         CREATE TABLE {s}.terms (id int PRIMARY KEY, term text NOT NULL, df int NOT NULL, rows bytea NOT NULL,
                                 tfs bytea NOT NULL);
         CREATE TABLE {s}.catalog (row_doc bytea NOT NULL, dls bytea NOT NULL, avgdl float8 NOT NULL,
@@ -87,10 +90,11 @@ def generation_indexes_ddl(schema: str, m: int, ef_construction: int) -> sql.Com
         """
         CREATE UNIQUE INDEX chunks_chunk_id ON {s}.chunks (chunk_id);
         CREATE INDEX chunks_doc ON {s}.chunks (doc, position);
-        CREATE INDEX chunks_hnsw ON {s}.chunks USING hnsw (embedding vector_ip_ops)
+        CREATE INDEX vectors_doc ON {s}.vectors (doc);
+        CREATE INDEX vectors_hnsw ON {s}.vectors USING hnsw (embedding vector_ip_ops)
             WITH (m = {m}, ef_construction = {ef});
         CREATE UNIQUE INDEX terms_term ON {s}.terms (term);
-        ANALYZE {s}.documents; ANALYZE {s}.chunks; ANALYZE {s}.terms; ANALYZE {s}.catalog;
+        ANALYZE {s}.documents; ANALYZE {s}.chunks; ANALYZE {s}.vectors; ANALYZE {s}.terms; ANALYZE {s}.catalog;
         """
     ).format(s=s, m=sql.Literal(int(m)), ef=sql.Literal(int(ef_construction)))
 

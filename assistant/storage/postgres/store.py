@@ -165,7 +165,7 @@ class PgStore:
                 self._vectors.move_to_end(r)
         missing = sorted(set(wanted) - set(found))
         if missing:
-            query = sql.SQL("SELECT row, embedding FROM {}.chunks WHERE row = ANY(%s::int[])").format(self._s)
+            query = sql.SQL("SELECT row, embedding FROM {}.vectors WHERE row = ANY(%s::int[])").format(self._s)
             fetched = {
                 r: v.to_numpy().astype(np.float32, copy=False)
                 for r, v in self._db.run(lambda c: c.execute(query, (missing,), binary=True).fetchall())

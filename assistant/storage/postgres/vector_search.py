@@ -8,9 +8,9 @@ the values picked the wrong path (docs/decisions/0005-postgres-backend.md).
 
 * no filter: the HNSW index; ``hnsw.ef_search`` from the settings, or by the generation's
   size (``auto_ef_search``);
-* at most ``EXACT_ROWS`` allowed rows: exact, the btree on ``(doc, position)`` (or the
-  primary key for rows) finds them and every distance is computed; the ORDER BY is
-  written so the HNSW index cannot serve it;
+* at most ``EXACT_ROWS`` allowed rows: exact, the btree on ``doc`` (or the primary key
+  for rows) finds them and every distance is computed; the ORDER BY is written so the
+  HNSW index cannot serve it;
 * more: the HNSW index with ``hnsw.iterative_scan = relaxed_order`` (set per session),
   the allowed documents as a bitmap (``get_bit``, no planning cost), sequential scans
   off for the statement, and ``hnsw.ef_search`` widened by the filter's share, since of
@@ -73,7 +73,7 @@ def vector_query(
         where, path, settings = _bitmap_filter(rows, row_doc, doc_rows, params, len(rows) / n_rows, ef_search)
     order = sql.SQL("(embedding <#> %(q)s) + 0" if path == "exact" else "embedding <#> %(q)s")
     statement = sql.SQL(
-        "WITH nearest AS MATERIALIZED (SELECT row, embedding <#> %(q)s AS distance FROM {s}.chunks {where}"
+        "WITH nearest AS MATERIALIZED (SELECT row, embedding <#> %(q)s AS distance FROM {s}.vectors {where}"
         " ORDER BY {order} LIMIT %(k)s) SELECT row, distance FROM nearest ORDER BY distance, row"
     ).format(s=s, where=where, order=order)
     return VectorQuery(statement, params, settings, path)

@@ -79,11 +79,11 @@ def test_selective_filters_are_exact_and_the_others_walk_the_hnsw_index(publishe
     selective = np.flatnonzero(allowed_documents(store, Filters(lands=("Thüringen",)))[store.row_doc]).astype(np.int64)
     assert 0 < len(selective) <= vector_search.EXACT_ROWS
     plan = store.vector_search_plan(vectors[0], 10, selective)
-    assert plan.startswith("path: exact") and "chunks_hnsw" not in plan and "chunks_doc" in plan  # btree, sort
-    assert "Index Scan using chunks_hnsw" in store.vector_search_plan(vectors[0], 10)
+    assert plan.startswith("path: exact") and "vectors_hnsw" not in plan and "vectors_doc" in plan  # btree, sort
+    assert "Index Scan using vectors_hnsw" in store.vector_search_plan(vectors[0], 10)
     broad = np.flatnonzero(allowed_documents(store, Filters(lands=("Sachsen",)))[store.row_doc]).astype(np.int64)
     plan = store.vector_search_plan(vectors[0], 10, broad)
-    assert plan.startswith("path: hnsw+filter") and "Index Scan using chunks_hnsw" in plan and "get_bit" in plan
+    assert plan.startswith("path: hnsw+filter") and "Index Scan using vectors_hnsw" in plan and "get_bit" in plan
 
 
 def test_the_filter_widens_the_candidate_list_by_its_share(published) -> None:
