@@ -88,7 +88,7 @@ class Retriever:
         t0 = time.perf_counter()
         dense_rows = [np.zeros(0, dtype=np.int64)]
         if mode != "lexical":
-            dense_rows += [store.search_vectors(q, p.candidates, allowed_rows)[0] for q in plan.vectors]
+            dense_rows += [rows for rows, _ in store.search_vectors_many(plan.vectors, p.candidates, allowed_rows)]
         timings["dense"] = _ms(t0)
 
         t0 = time.perf_counter()

@@ -172,6 +172,12 @@ class Snapshot:
         """Top-k rows by inner product with ``query``; ``allowed_rows`` (sorted row ids) restricts them."""
         return search_vectors(self.vectors, query, k, allowed_rows)
 
+    def search_vectors_many(
+        self, queries: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``search_vectors`` for every row of ``queries`` (in memory: no reason to batch)."""
+        return [self.search_vectors(q, k, allowed_rows) for q in queries]
+
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows`` (float32, one per row)."""
         return self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))

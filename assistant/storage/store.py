@@ -74,6 +74,12 @@ class Store(Protocol):
         """Top-k rows by inner product with ``query``; ``allowed_rows`` (sorted row ids) restricts them."""
         ...
 
+    def search_vectors_many(
+        self, queries: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``search_vectors`` for every row of ``queries`` (a description searches once per sentence)."""
+        ...
+
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows`` (float32, one per row)."""
         ...

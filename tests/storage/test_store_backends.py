@@ -100,6 +100,11 @@ class TestEitherBackend:
         allowed = np.flatnonzero(store.row_doc == store.row_doc[0]).astype(np.int64)
         top, _ = store.search_vectors(vectors[3], 10, allowed)
         assert set(top.tolist()) == set(allowed.tolist())  # every allowed row, none else
+        many = store.search_vectors_many(vectors[:3], 4)
+        for (rows_a, scores_a), q in zip(many, vectors[:3]):
+            rows_b, scores_b = store.search_vectors(q, 4)
+            assert rows_a.tolist() == rows_b.tolist() and np.allclose(scores_a, scores_b)
+        assert store.search_vectors_many(vectors[:2], 4, np.array([], dtype=np.int64))[1][0].size == 0
 
     def test_old_generations_are_collected(self, small_assistant: Assistant) -> None:
         corpus = small_assistant.settings.corpus_dir

@@ -134,26 +134,36 @@ class PgStore:
         self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k rows by inner product: HNSW, HNSW with a filter, or exact for a selective filter."""
+        return self.search_vectors_many(np.asarray(query).reshape(1, -1), k, allowed_rows)[0]
+
+    def search_vectors_many(
+        self, queries: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``search_vectors`` for every row of ``queries``, in one statement (one round trip)."""
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-        if k <= 0 or self.chunk_count == 0 or (allowed_rows is not None and len(allowed_rows) == 0):
-            return empty
-        plan = self._vector_query(query, k, allowed_rows)
+        if k <= 0 or self.chunk_count == 0 or (allowed_rows is not None and len(allowed_rows) == 0) or not len(queries):
+            return [empty for _ in range(len(queries))]
+        plan = self._vector_query(queries, k, allowed_rows)
         found = self._db.run(lambda c: _run(c, plan))
-        if not found:
-            return empty
-        rows = np.fromiter((r for r, _ in found), dtype=np.int64, count=len(found))
-        scores = -np.fromiter((d for _, d in found), dtype=np.float64, count=len(found))  # <#> is the negative inner product
-        return rows, scores.astype(np.float32)
+        by_query: list[list[tuple[int, float]]] = [[] for _ in range(len(queries))]
+        for i, row, distance in found:
+            by_query[i - 1].append((row, distance))
+        out = []
+        for hits in by_query:
+            rows = np.fromiter((r for r, _ in hits), dtype=np.int64, count=len(hits))
+            scores = -np.fromiter((d for _, d in hits), dtype=np.float64, count=len(hits))  # <#>: negative inner product
+            out.append((rows, scores.astype(np.float32)))
+        return out
 
     def vector_search_plan(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None) -> str:
         """Which path a search takes, and PostgreSQL's plan for it (operations, tests, benchmarks)."""
-        plan = self._vector_query(query, k, allowed_rows)
+        plan = self._vector_query(np.asarray(query).reshape(1, -1), k, allowed_rows)
         explain = VectorQuery(sql.SQL("EXPLAIN ") + plan.statement, plan.params, plan.settings, plan.path)
         lines = self._db.run(lambda c: _run(c, explain))
         return f"path: {plan.path}\n" + "\n".join(r[0] for r in lines)
 
-    def _vector_query(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None) -> VectorQuery:
-        return vector_query(self.schema, query, k, allowed_rows, row_doc=self.row_doc, doc_rows=self._doc_rows,
+    def _vector_query(self, queries: np.ndarray, k: int, allowed_rows: np.ndarray | None) -> VectorQuery:
+        return vector_query(self.schema, queries, k, allowed_rows, row_doc=self.row_doc, doc_rows=self._doc_rows,
                             ef_search=self.ef_search, session_ef_search=self._db.ef_search)
 
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:

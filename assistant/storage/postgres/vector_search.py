@@ -16,7 +16,7 @@ the values picked the wrong path (docs/decisions/0005-postgres-backend.md).
   off for the statement, and ``hnsw.ef_search`` widened by the filter's share, since of
   ef candidates only that share survives the filter.
 
-The outer query re-sorts by distance: relaxed order may return rows slightly out of order.
+The outer ORDER BY re-sorts by distance: relaxed order may return rows slightly out of order.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class VectorQuery:
 
 def vector_query(
     schema: str,
-    query: np.ndarray,
+    queries: np.ndarray,
     k: int,
     allowed_rows: np.ndarray | None,
     *,
@@ -52,12 +52,15 @@ def vector_query(
     ef_search: int,
     session_ef_search: int,
 ) -> VectorQuery:
-    """The SQL for the top-k rows by inner product among ``allowed_rows`` (None: all rows).
+    """The SQL for the top-k rows by inner product of each query (rows of ``queries``) among ``allowed_rows``.
 
-    ``ef_search`` is what this generation wants, ``session_ef_search`` what the connection has.
+    One statement for all queries (a project description searches with one vector per
+    sentence): the outer rows feed the index scan through LATERAL. ``ef_search`` is what this
+    generation wants, ``session_ef_search`` what the connection has.
     """
     s = sql.Identifier(schema)
-    params: dict = {"q": np.ascontiguousarray(query, dtype=np.float32).reshape(-1), "k": int(k)}
+    vectors = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, queries.shape[-1])
+    params: dict = {"qs": list(vectors), "k": int(k)}
     n_rows = len(row_doc)
     rows = None if allowed_rows is None else _sorted_unique(np.asarray(allowed_rows, dtype=np.int64))
     if rows is None or len(rows) >= _ALL * n_rows:
@@ -71,10 +74,11 @@ def vector_query(
         where, path, settings = sql.SQL("WHERE {} = ANY(%(ids)s::int[])").format(sql.Identifier(column)), "exact", {}
     else:
         where, path, settings = _bitmap_filter(rows, row_doc, doc_rows, params, len(rows) / n_rows, ef_search)
-    order = sql.SQL("(embedding <#> %(q)s) + 0" if path == "exact" else "embedding <#> %(q)s")
+    order = sql.SQL("(embedding <#> q.v) + 0" if path == "exact" else "embedding <#> q.v")
     statement = sql.SQL(
-        "WITH nearest AS MATERIALIZED (SELECT row, embedding <#> %(q)s AS distance FROM {s}.vectors {where}"
-        " ORDER BY {order} LIMIT %(k)s) SELECT row, distance FROM nearest ORDER BY distance, row"
+        "SELECT q.i, n.row, n.distance FROM unnest(%(qs)s::vector[]) WITH ORDINALITY AS q(v, i)"
+        " CROSS JOIN LATERAL (SELECT row, embedding <#> q.v AS distance FROM {s}.vectors {where}"
+        " ORDER BY {order} LIMIT %(k)s) n ORDER BY q.i, n.distance, n.row"
     ).format(s=s, where=where, order=order)
     return VectorQuery(statement, params, settings, path)
 
