@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install index browser fuzz soak clean-venv
+.PHONY: run test test-postgres install index browser pg fuzz soak clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,19 @@ browser:
 			|| echo "chromium could not be installed; the browser test will be skipped"; \
 	fi
 
-test: install browser
+# The PostgreSQL tests need the server and pgvector (scripts/postgres/install.sh, ~30 s once, root + apt).
+# Best effort like the browser: if it cannot be installed, those tests skip and say why.
+pg:
+	@out=$$(bash scripts/postgres/install.sh 2>&1) && echo "$$out" | tail -n 1 \
+		|| { echo "$$out" | tail -n 3; echo "PostgreSQL + pgvector could not be installed; the PostgreSQL tests will be skipped"; }
+
+test: install browser pg
 	$(PY) -m pytest
+
+# The tests that run on PostgreSQL, alone (marker `postgres`: the [postgres] half of the tests
+# parametrised over both backends, and the PostgreSQL-only ones).
+test-postgres: install pg
+	$(PY) -m pytest -m postgres
 
 # Long API fuzzing run (>= 1,000 generated calls); make test runs a short one.
 fuzz: install

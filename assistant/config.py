@@ -33,6 +33,24 @@ class Settings(BaseSettings):
     embedding_cache: Path | None = Field(
         None, description="SQLite file of cached passage vectors; default index_dir/embedding-cache.sqlite."
     )
+    store_url: SecretStr | None = Field(
+        None,
+        description="postgresql://… keeps the index (and the vector cache) in PostgreSQL with pgvector, shared by "
+        "several API processes and the bot; unset = snapshots under index_dir.",
+    )
+    pg_pool_size: int = Field(4, ge=1, le=100, description="Database connections per process (PostgreSQL store).")
+    pg_ef_search: int | None = Field(
+        None,
+        ge=10,
+        le=1000,
+        description="pgvector hnsw.ef_search: candidate list of one vector search (PostgreSQL store); "
+        "unset = by the generation's size (100 up to 200,000 chunks, 400 above).",
+    )
+    pg_build_memory: str = Field(
+        "1GB",
+        pattern=r"^[1-9][0-9]*(kB|MB|GB)$",
+        description="maintenance_work_mem while building a generation's HNSW index (PostgreSQL store).",
+    )
 
     # Embedding
     embedder: str = Field(

@@ -101,7 +101,29 @@ class IndexNotWritable(IndexError_):
 
 
 class IndexLocked(IndexError_):
+    """Another index run holds the writer lock (the same words whichever backend holds it)."""
+
     code = "index_locked"
+    http_status = 409
+
+    def __init__(
+        self,
+        message: str = "Der Index wird gerade von einem anderen Vorgang aktualisiert. "
+        "Bitte warten, bis dieser fertig ist, und dann erneut versuchen.",
+    ) -> None:
+        super().__init__(message)
+
+
+class StoreUnavailable(IndexError_):
+    """The database behind REVIERLOTSE_STORE_URL cannot be reached or used."""
+
+    code = "store_unavailable"
+
+
+class StoreNotEmpty(IndexError_):
+    """``revierlotse migrate`` into a database that already has an index (without --replace)."""
+
+    code = "store_not_empty"
     http_status = 409
 
 

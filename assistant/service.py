@@ -1,9 +1,11 @@
 """The one object every door talks to: search, ask, index, remove, stats.
 
-It owns the embedder (loaded once) and the live snapshot, and swaps to a newer
-generation as soon as a writer publishes one: each call reads the tiny CURRENT
-file and, if it changed, opens the new snapshot *before* replacing the old one,
-so in-flight requests finish on a complete snapshot and new ones see the new one.
+It owns the embedder (loaded once), the storage backend and the live generation,
+and swaps to a newer generation as soon as any writer publishes one (this process,
+another API process or the bot): each call asks the backend which generation is
+live (the tiny CURRENT file, or one cheap query in PostgreSQL) and, if it changed,
+opens the new one *before* replacing the old one, so in-flight requests finish on a
+complete generation and new ones see the new one.
 """
 
 from __future__ import annotations
@@ -50,9 +52,9 @@ from assistant.search.listing import Sort
 from assistant.search.params import SearchParams, load_params
 from assistant.search.result import Mode, SearchResult
 from assistant.search.retriever import Retriever
-from assistant.storage.generations import current_generation
+from assistant.storage.backends import open_backend
 from assistant.storage.records import ChunkRecord, DocumentRecord
-from assistant.storage.snapshot import Snapshot, open_snapshot
+from assistant.storage.store import Backend, Store
 from assistant.storage.usage_log import UsageLog, UsageStats
 from assistant.text.clean import scrub_surrogates
 
@@ -89,8 +91,9 @@ class Assistant:
         self.on_stage = on_stage
         self._embedder = self._for_queries(embedder) if embedder is not None else None
         self._retriever: Retriever | None = None
-        self._opened_for: str | None = None  # the CURRENT value the retriever was opened for
+        self._opened_for: str | None = None  # the live generation the retriever was opened for
         self._damaged: set[str] = set()  # generations whose reads failed while serving
+        self._backend: Backend | None = None
         self._lock = threading.Lock()
         self._usage: UsageLog | None = None
         self.conversations = ConversationStore()
@@ -116,14 +119,23 @@ class Assistant:
         size = self.settings.query_cache_size
         return QueryCache(embedder, size) if size else embedder
 
+    @property
+    def backend(self) -> Backend:
+        """Where the generations live (snapshots, or PostgreSQL with REVIERLOTSE_STORE_URL)."""
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    self._backend = open_backend(self.settings)
+        return self._backend
+
     def retriever(self) -> Retriever:
         """The retriever for the live generation, reopening when a new one was published.
 
-        Compared by the CURRENT pointer we opened for (not the served snapshot's name):
-        while a damaged live generation is replaced by a fallback the two differ, and
+        Compared by the live pointer we opened for (not the served generation's name):
+        while a damaged live snapshot is replaced by a fallback the two differ, and
         comparing names would re-open the fallback on every request.
         """
-        live = current_generation(self.settings.index_dir)
+        live = self.backend.live_generation()
         current = self._retriever
         if current is not None and live == self._opened_for and not current.snapshot.damaged:
             return current
@@ -132,12 +144,12 @@ class Assistant:
             if current is None or self._opened_for != live or current.snapshot.damaged:
                 if current is not None and current.snapshot.damaged:
                     self._damaged.add(current.snapshot.name)
-                snapshot = open_snapshot(self.settings.index_dir, skip=self._damaged)
+                store = self.backend.open(skip=self._damaged)
                 self._retriever = Retriever(
-                    snapshot, self.embedder, self.search_params, max_query_chars=self.settings.max_query_chars
+                    store, self.embedder, self.search_params, max_query_chars=self.settings.max_query_chars
                 )
                 self._opened_for = live
-                log.info("serving snapshot %s", snapshot.name)
+                log.info("serving generation %s from %s", store.name, self.backend.kind)
             return self._retriever
 
     def _read(self, work: Callable[[], T]) -> T:
@@ -173,6 +185,12 @@ class Assistant:
         if self._usage is not None:
             self._usage.close()
             self._usage = None
+        with self._lock:
+            self._retriever = None
+            self._opened_for = None
+            if self._backend is not None:
+                self._backend.close()
+                self._backend = None
 
     @property
     def usage(self) -> UsageLog:
@@ -181,7 +199,8 @@ class Assistant:
         return self._usage
 
     @property
-    def snapshot(self) -> Snapshot:
+    def snapshot(self) -> Store:
+        """The live generation (a snapshot or a PostgreSQL generation)."""
         return self.retriever().snapshot
 
     # --- reading ------------------------------------------------------------------
@@ -360,12 +379,13 @@ class Assistant:
             wait_s=wait_s,
             on_stage=self.on_stage,
             reported_uploads=reported_uploads,
+            backend=self.backend,
         )
 
     def reindex(self, *, progress: Progress | None = None, wait_s: float = 0.0) -> IndexReport:
         """Re-read the corpus folder plus every indexed file outside it; drop files that are gone."""
         paths = [self.settings.corpus_dir]
-        if current_generation(self.settings.index_dir):
+        if self.backend.live_generation():
             corpus = os.path.abspath(self.settings.corpus_dir)
             for record in self.documents():
                 path = os.path.abspath(record.source_path)
@@ -374,7 +394,9 @@ class Assistant:
         return self.index(paths, prune=True, progress=progress, wait_s=wait_s)
 
     def remove(self, doc_ids: list[str], wait_s: float = 0.0) -> IndexReport:
-        return remove_documents(self.settings, self.embedder, doc_ids, wait_s=wait_s, on_stage=self.on_stage)
+        return remove_documents(
+            self.settings, self.embedder, doc_ids, wait_s=wait_s, on_stage=self.on_stage, backend=self.backend
+        )
 
     def upload(
         self, files: list[IncomingFile], metadata: dict[str, Any] | None = None, progress: Progress | None = None
@@ -386,7 +408,6 @@ class Assistant:
         """Remove a document from the index; its file is deleted too when it was uploaded."""
         record, _ = self.document(doc_id)
         return self.uploads.delete(record)
-
 
     # --- editors: review list and official sources ------------------------------------
 
@@ -403,7 +424,7 @@ class Assistant:
 
     def recheck_sources(self, apply: bool = False) -> RecheckReport:
         """Re-download every fetched source; only ``apply`` changes the corpus and the index."""
-        live = current_generation(self.settings.index_dir)
+        live = self.backend.live_generation()
         doc_ids = {os.path.abspath(r.source_path): r.doc_id for r in self.documents()} if live else {}
         return recheck_and_apply(self.settings, self.index, self.remove, doc_ids, apply=apply)
 

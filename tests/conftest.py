@@ -11,14 +11,19 @@ import contextlib
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.config import Settings
 from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.service import Assistant
+from assistant.storage.backends import open_backend
+from assistant.storage.embedding_cache import EmbeddingCache
+from tests.pg_server import create_database, pg_server, postgres_available, psql
 
 # Fixtures of the answering index and of the HTTP door, usable from every test package.
 pytest_plugins = [
@@ -150,10 +155,100 @@ def settings_for(root: Path, embedding_cache: Path, **overrides) -> Settings:
     return Settings(_env_file=None, **(values | overrides))
 
 
+# --- storage backends -----------------------------------------------------------------------
+# Tests that exercise the store run on both backends: a module or test says
+#   pytestmark = pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
+# and every fixture built on make_settings (small_assistant, index_files, make_app, …) then
+# indexes into a snapshot or into a fresh PostgreSQL database of one session-wide cluster.
+BACKENDS = ["snapshot", pytest.param("postgres", marks=pytest.mark.postgres)]
+ONLY_POSTGRES = [pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One throw-away PostgreSQL + pgvector cluster per session (tests/pg_server.py); skips with the reason."""
+    ok, why = postgres_available()
+    if not ok:
+        pytest.skip(why)
+    with pg_server(tmp_path_factory.mktemp("pg")) as url:
+        yield url
+
+
+def fresh_database(cluster: str) -> str:
+    """A new empty database on the session cluster (0.04 s in RAM)."""
+    return create_database(cluster, f"t_{uuid.uuid4().hex[:12]}")
+
+
+def drop_database(url: str) -> None:
+    from assistant.storage.postgres.backend import PostgresBackend
+
+    PostgresBackend.close_all()
+    base, _, name = url.rpartition("/")
+    psql(f"{base}/template1", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def share_vector_cache(url: str, sqlite_cache: Path, *, into_database: bool) -> None:
+    """Copy the session's vector cache into a test database, or what a test embedded back out.
+
+    A fresh database starts with an empty cache; without this every PostgreSQL test would
+    embed the corpus again (seconds each with the real model).
+    """
+    from assistant.storage.postgres.backend import PostgresBackend
+    from assistant.storage.postgres.migrate import copy_vector_cache
+
+    backend = PostgresBackend(url)
+    try:
+        if into_database:
+            copy_vector_cache(sqlite_cache, backend)
+            return
+        rows = backend.db.run(lambda c: c.execute("SELECT embedder, key, vector FROM revierlotse.embedding_cache").fetchall())
+    finally:
+        backend.close()
+    by_embedder: dict[str, dict] = {}
+    for embedder, key, blob in rows:
+        by_embedder.setdefault(embedder, {})[key] = np.frombuffer(blob, dtype="<f4")
+    cache = EmbeddingCache(sqlite_cache)
+    try:
+        for embedder, items in by_embedder.items():
+            cache.put_many(embedder, items)
+    finally:
+        cache.close()
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path, embedding_cache: Path):
+def store_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None (snapshot backend) unless the test is parametrised with "postgres": then a fresh database."""
+    kind = getattr(request, "param", "snapshot")
+    if kind == "snapshot":
+        yield None
+        return
+    url = fresh_database(request.getfixturevalue("pg_cluster"))
+    sqlite_cache = request.getfixturevalue("embedding_cache")
+    share_vector_cache(url, sqlite_cache, into_database=True)
+    try:
+        yield url
+    finally:
+        with contextlib.suppress(Exception):  # a test that broke the database still gets it dropped
+            share_vector_cache(url, sqlite_cache, into_database=False)
+        drop_database(url)
+
+
+def live_generation(settings: Settings) -> str | None:
+    """The live generation as a fresh process would see it (no memo of an open backend)."""
+    backend = open_backend(settings)
+    try:
+        return backend.live_generation()
+    finally:
+        backend.close()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, embedding_cache: Path, store_url: str | None):
     """Settings for a fresh knowledge base under tmp_path; keyword overrides per test."""
-    return lambda **overrides: settings_for(tmp_path, embedding_cache, **overrides)
+    def make(**overrides) -> Settings:
+        return settings_for(tmp_path, overrides.pop("embedding_cache", embedding_cache), **({"store_url": store_url} | overrides))
+
+    return make
 
 
 @pytest.fixture
@@ -235,7 +330,7 @@ def recording_root_logs() -> Iterator[LogRecorder]:
 REAL_INDEX_FIXTURES = frozenset(
     {"embedder", "small_assistant", "index_files", "answer_index", "answer_settings", "answerer", "make_app",
      "client", "live_server", "nasty", "tg", "running_bot", "bot_assistant", "cli_env", "env", "provenance_index",
-     "provenance_settings", "source_server"}
+     "provenance_settings", "source_server", "pg_cluster"}
 )
 
 

@@ -29,7 +29,7 @@ from assistant.embedding.embedders import Embedder
 from assistant.search.fusion import fuse, rescale_dense, rescale_lexical
 from assistant.search.params import SearchParams
 from assistant.search.result import DocumentHit, Passage, SearchResult
-from assistant.storage.snapshot import Snapshot
+from assistant.storage.store import Store
 from assistant.text.analyzer import GermanAnalyzer, fold_umlauts
 
 MAX_FOLLOW_UP_WORDS = 14
@@ -223,7 +223,7 @@ def _without_places(text: str) -> str:
 
 
 def put_subject_first(
-    result: SearchResult, store: Snapshot, embedder: Embedder, params: SearchParams, doc_id: str
+    result: SearchResult, store: Store, embedder: Embedder, params: SearchParams, doc_id: str
 ) -> None:
     """A follow-up is about the previous subject: answer from that document's best passages.
 

@@ -52,7 +52,7 @@ from assistant.search.filters import Filters
 from assistant.search.params import SearchParams
 from assistant.search.result import DocumentHit, SearchResult
 from assistant.storage.embedding_cache import StatementVectors
-from assistant.storage.snapshot import Snapshot
+from assistant.storage.store import Backend, Store
 from assistant.storage.usage_log import UsageLog
 from assistant.text.analyzer import GermanAnalyzer
 from assistant.text.facts import (
@@ -77,7 +77,10 @@ class AnswerHost(Protocol):
     def embedder(self) -> Embedder: ...
 
     @property
-    def snapshot(self) -> Snapshot: ...
+    def snapshot(self) -> Store: ...
+
+    @property
+    def backend(self) -> Backend: ...
 
     @property
     def usage(self) -> UsageLog: ...
@@ -154,7 +157,7 @@ class AnswerEngine:
         embedder = self.host.embedder
         with self._statements_lock:
             if self._statements is None or self._statements.embedder is not embedder:
-                self._statements = StatementVectors(embedder, self.settings.embedding_cache_path)
+                self._statements = StatementVectors(embedder, self.host.backend.vector_cache)
             return self._statements
 
     def llm(self) -> LLMClient | None:

@@ -1,8 +1,10 @@
-"""Incremental indexing: files → documents → chunks → a new snapshot generation.
+"""Incremental indexing: files → documents → chunks → a new generation of the store.
 
 Unchanged files (same path, same content hash) keep their chunks from the live
-snapshot without being parsed again, and their vectors come from the embedding
-cache, so a second run on an unchanged corpus is only hashing.  A file that fails
+generation without being parsed again, and their vectors come from the embedding
+cache, so a second run on an unchanged corpus is only hashing.  Where generations
+are written (snapshot directories or PostgreSQL) is the backend's business
+(``storage/store.py``); this module is the same pipeline for both.  A file that fails
 to load is reported and, if an older version was indexed, that version is kept:
 nothing a user added disappears because of a bad edit.
 
@@ -14,11 +16,13 @@ is released (publishing.py).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -38,10 +42,10 @@ from assistant.ingest.publishing import (
 )
 from assistant.ingest.reading import chunk_within_limits, read_file
 from assistant.ingest.upload_journal import UploadJournal, repeated_attempt_warning
-from assistant.storage.generations import current_generation, generation_dirs, writer_lock
+from assistant.storage.backends import open_backend
 from assistant.storage.permissions import writing
 from assistant.storage.records import DocumentRecord
-from assistant.storage.snapshot import Snapshot, open_snapshot
+from assistant.storage.store import Backend, Store
 
 __all__ = ["STATUSES", "FileOutcome", "IndexReport", "Progress", "StageHook", "remove_documents", "run_index"]
 
@@ -84,14 +88,27 @@ def _abs(path: str | Path) -> str:
     return os.path.abspath(path)
 
 
-def _open_previous(settings: Settings, embedder: Embedder, rebuild: bool) -> Snapshot | None:
+@contextlib.contextmanager
+def _backend_for(settings: Settings, backend: Backend | None) -> Iterator[Backend]:
+    """The caller's backend, or one opened (and closed) for this run."""
+    if backend is not None:
+        yield backend
+        return
+    own = open_backend(settings)
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def _open_previous(backend: Backend, embedder: Embedder, rebuild: bool) -> Store | None:
     if rebuild:
         return None
-    if current_generation(settings.index_dir) is None and not generation_dirs(settings.index_dir):
-        return None  # a first run; with generations but a lost CURRENT, open_snapshot falls back
-    snapshot = open_snapshot(settings.index_dir)
-    snapshot.check_embedder(embedder.name)
-    return snapshot
+    if not backend.has_generations():
+        return None  # a first run; with generations but a lost CURRENT, the snapshot backend falls back
+    store = backend.open()
+    store.check_embedder(embedder.name)
+    return store
 
 
 def _unique_id(wanted: str, abs_path: str, taken: dict[str, str]) -> str:
@@ -113,22 +130,24 @@ def run_index(
     wait_s: float = 0.0,
     on_stage: StageHook | None = None,
     reported_uploads: frozenset[str] = frozenset(),
+    backend: Backend | None = None,
 ) -> IndexReport:
     """Bring the index up to date with ``paths`` and publish a new generation if anything changed.
 
     ``on_stage`` is called with "loading", "embedding", "writing" and "publish" as a run passes
     those points (crash tests stop the process there).  ``reported_uploads`` names uploads whose
     outcome the caller reports itself (the upload request): a failure of theirs is not recorded
-    in the upload journal.
+    in the upload journal.  ``backend`` defaults to the one the settings name.
     """
     progress = progress or Progress()
     started = time.monotonic()
-    with writing(settings.index_dir, settings.embedding_cache_path):
-        with writer_lock(settings.index_dir, wait_s):
-            previous = _open_previous(settings, embedder, rebuild)
+    with _backend_for(settings, backend) as backend, writing(settings.index_dir, settings.embedding_cache_path):
+        with backend.writer_lock(wait_s):
+            previous = _open_previous(backend, embedder, rebuild)
             try:
                 report, entries = _run_locked(
-                    settings, embedder, paths, previous, prune, progress, on_stage or no_stage, reported_uploads
+                    settings, backend, embedder, paths, previous, prune, progress, on_stage or no_stage,
+                    reported_uploads,
                 )
             finally:
                 if previous:
@@ -136,16 +155,17 @@ def run_index(
         # The new generation is live and the lock released: answer statements only speed up
         # answers, so an upload need not wait (or fail with index_locked) while they are embedded.
         if settings.index_statements:  # also on a no-op run: an index built before they existed gets them
-            embed_statements(settings, embedder, entries, progress)
+            embed_statements(settings, backend, embedder, entries, progress)
     report.seconds = time.monotonic() - started
     return report
 
 
 def _run_locked(
     settings: Settings,
+    backend: Backend,
     embedder: Embedder,
     paths: list[Path],
-    previous: Snapshot | None,
+    previous: Store | None,
     prune: bool,
     progress: Progress,
     stage: StageHook,
@@ -187,10 +207,10 @@ def _run_locked(
 
         changed = previous is None or any(o.status in ("added", "updated", "removed") for o in outcomes)
         # Serving a fallback (CURRENT lost, empty or naming a damaged generation): publish to repair it.
-        changed = changed or previous.name != current_generation(settings.index_dir)
+        changed = changed or previous.name != backend.live_generation()
         generation = previous.name if previous else None
         if changed:
-            generation = publish_entries(settings, embedder, entries, progress, stage)
+            generation = publish_entries(settings, backend, embedder, entries, progress, stage)
     except BaseException:
         journal.undo_attempt(list(attempts))  # an error, not a crash: it does not count against the files
         raise
@@ -223,7 +243,7 @@ def _index_file(
     settings: Settings,
     embedder: Embedder,
     path: Path,
-    previous: Snapshot | None,
+    previous: Store | None,
     by_path: dict[str, DocumentRecord],
     owners: dict[str, str],
     entries: dict[str, Entry],
@@ -280,11 +300,16 @@ def remove_documents(
     doc_ids: list[str],
     wait_s: float = 0.0,
     on_stage: StageHook | None = None,
+    backend: Backend | None = None,
 ) -> IndexReport:
     """Publish a generation without ``doc_ids`` (their files are not touched)."""
     started = time.monotonic()
-    with writing(settings.index_dir, settings.embedding_cache_path), writer_lock(settings.index_dir, wait_s):
-        previous = _open_previous(settings, embedder, rebuild=False)
+    with (
+        _backend_for(settings, backend) as backend,
+        writing(settings.index_dir, settings.embedding_cache_path),
+        backend.writer_lock(wait_s),
+    ):
+        previous = _open_previous(backend, embedder, rebuild=False)
         if previous is None:
             raise IndexMissing("Es gibt noch keinen Index, aus dem etwas entfernt werden könnte.")
         try:
@@ -301,6 +326,6 @@ def remove_documents(
             outcomes = [FileOutcome(previous.documents[d].source_path, "removed", d) for d in doc_ids]
         finally:
             previous.close()
-        generation = publish_entries(settings, embedder, entries, Progress(), on_stage)
+        generation = publish_entries(settings, backend, embedder, entries, Progress(), on_stage or no_stage)
         total = sum(len(e.chunks) for e in entries.values())
         return IndexReport(outcomes, generation, len(entries), total, time.monotonic() - started, True)

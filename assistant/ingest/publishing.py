@@ -1,4 +1,4 @@
-"""Publishing: embed (cache first), build the vector and lexical indexes, write and switch a generation.
+"""Publishing: embed (cache first) and hand a new generation to the backend, which writes and switches it.
 
 And, after the switch and outside the writer lock, preparing answer statements.
 """
@@ -7,37 +7,25 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.config import Settings
 from assistant.domain.documents import Chunk
 from assistant.embedding.embedders import Embedder
-from assistant.errors import EmbedderError
+from assistant.errors import EmbedderError, RevierlotseError
 from assistant.ingest.tuning_probes import logged_question_probes
-from assistant.storage.bm25 import LexicalIndex
-from assistant.storage.embedding_cache import EmbeddingCache, embed_passages_cached
-from assistant.storage.faiss_index import build_vector_index, save_vector_index
-from assistant.storage.generations import (
-    collect_garbage,
-    current_generation,
-    drop_unpublished,
-    next_generation_name,
-    publish_generation,
-)
+from assistant.storage.embedding_cache import embed_passages_cached
 from assistant.storage.records import DocumentRecord
-from assistant.storage.snapshot_writer import write_snapshot_files
+from assistant.storage.store import Backend, GenerationContent, StageHook, no_stage
 from assistant.text.statements import (
     PROJECT_EVIDENCE_CHARS,
     quotable_statements,
     statement_embed_text,
 )
 
-log = logging.getLogger(__name__)
+__all__ = ["Entry", "Progress", "StageHook", "embed_statements", "no_stage", "publish_entries"]
 
-StageHook = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,24 +47,20 @@ class Progress:
     def statements_done(self, n: int) -> None: ...
 
 
-def no_stage(name: str) -> None:
-    """Normal runs do nothing at the named stages."""
-
-
-def _abs(path) -> str:  # noqa: ANN001
-    return os.path.abspath(path)
-
-
 def publish_entries(
-    settings: Settings, embedder: Embedder, entries: dict[str, Entry], progress: Progress, on_stage: StageHook | None
+    settings: Settings,
+    backend: Backend,
+    embedder: Embedder,
+    entries: dict[str, Entry],
+    progress: Progress,
+    stage: StageHook = no_stage,
 ) -> str:
-    """Embed (cache first), build vector + lexical indexes, write and switch a new generation."""
+    """Embed (cache first), then let the backend write and switch a new generation."""
     ordered = [entries[k] for k in sorted(entries)]
     chunks = [c for e in ordered for c in e.chunks]
     progress.chunks_total(len(chunks))
-    cache = EmbeddingCache(settings.embedding_cache_path)
+    cache = backend.vector_cache()
     calls = 0
-    stage = on_stage or no_stage
 
     def on_progress(n: int) -> None:
         nonlocal calls
@@ -95,36 +79,21 @@ def publish_entries(
         )
     finally:
         cache.close()
-    real_probes = logged_question_probes(settings, embedder) if len(chunks) >= settings.ivf_threshold else []
-    vector_index, info = build_vector_index(vectors, settings.ivf_threshold, real_probes)
-    lexical = LexicalIndex.build([c.embed_text for c in chunks])
-    name = next_generation_name(settings.index_dir)
-    dropped = drop_unpublished(settings.index_dir, current_generation(settings.index_dir))
-    if dropped:
-        log.warning("dropped generations a crashed run never switched to: %s", ", ".join(dropped))
-    building = settings.index_dir / f".building-{name.split('-')[-1]}"
-    shutil.rmtree(building, ignore_errors=True)
-    write_snapshot_files(
-        building,
+    content = GenerationContent(
         documents=[e.record for e in ordered],
         chunks=chunks,
-        vector_index_path_writer=lambda p: (save_vector_index(vector_index, p), stage("writing")),
-        lexical=lexical,
-        manifest_extra={
-            "generation": name,
-            "embedder": embedder.name,
-            "dim": embedder.dim,
-            "vector_index": info.__dict__,
-            "abs_paths": {e.record.doc_id: _abs(e.record.source_path) for e in ordered},
-        },
+        vectors=vectors,
+        embedder_name=embedder.name,
+        dim=embedder.dim,
+        manifest_extra={"abs_paths": {e.record.doc_id: os.path.abspath(e.record.source_path) for e in ordered}},
+        extra_probes=logged_question_probes(settings, embedder) if len(chunks) >= settings.ivf_threshold else [],
     )
-    publish_generation(settings.index_dir, building, name, before_switch=lambda: stage("publish"))
-    collect_garbage(settings.index_dir)
-    log.info("published %s: %d documents, %d chunks", name, len(ordered), len(chunks))
-    return name
+    return backend.publish(content, stage)
 
 
-def embed_statements(settings: Settings, embedder: Embedder, entries: list[Entry], progress: Progress) -> None:
+def embed_statements(
+    settings: Settings, backend: Backend, embedder: Embedder, entries: list[Entry], progress: Progress
+) -> None:
     """Put the vector of every quotable answer statement into the embedding cache.
 
     Why at index time: an answer scores up to ~30 statements of the best documents
@@ -146,12 +115,15 @@ def embed_statements(settings: Settings, embedder: Embedder, entries: list[Entry
     )
     progress.statements_total(len(texts))
     try:
-        cache = EmbeddingCache(settings.embedding_cache_path)
-        try:
-            embed_passages_cached(
-                embedder, cache, texts, batch_size=settings.embed_batch_size, on_progress=progress.statements_done
-            )
-        finally:
-            cache.close()
-    except (EmbedderError, sqlite3.Error, OSError) as exc:  # the new generation is live already
+        cache = backend.vector_cache()
+    except (RevierlotseError, OSError) as exc:  # the new generation is live already
         log.warning("answer statements not prepared (answers embed them on demand): %s", exc)
+        return
+    try:
+        embed_passages_cached(
+            embedder, cache, texts, batch_size=settings.embed_batch_size, on_progress=progress.statements_done
+        )
+    except (EmbedderError, *cache.errors) as exc:  # the new generation is live already
+        log.warning("answer statements not prepared (answers embed them on demand): %s", exc)
+    finally:
+        cache.close()

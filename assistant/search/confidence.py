@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from assistant.search.result import DocumentHit
-from assistant.storage.snapshot import Snapshot
+from assistant.storage.store import Store
 from assistant.text.facts import FACT_QUESTION_WORDS, covers, same_word
 from assistant.text.sentences import split_sentences
 
@@ -42,7 +42,7 @@ def dense_signals(row_doc: np.ndarray, n_docs: int, pool: np.ndarray, dense: np.
 
 def fact_coverage(
 
-    query: str, hits: list[DocumentHit], term_weights: dict[str, float], snap: Snapshot
+    query: str, hits: list[DocumentHit], term_weights: dict[str, float], snap: Store
 ) -> dict[str, float]:
     """How well a sentence that *holds the asked-for fact* matches the question (0…1).
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from assistant.domain.doctypes import DocType
 from assistant.errors import EmptyQuery, QueryTooLong, UnknownFilter
-from assistant.storage.snapshot import Snapshot
+from assistant.storage.store import Store
 from assistant.text.clean import scrub_surrogates
 
 _HAS_WORD = re.compile(r"\w", re.UNICODE)
@@ -61,7 +61,7 @@ def _any_of(masks: dict[str, np.ndarray], wanted: set[str], n_docs: int) -> np.n
     return out
 
 
-def allowed_documents(snapshot: Snapshot, filters: Filters) -> np.ndarray:
+def allowed_documents(snapshot: Store, filters: Filters) -> np.ndarray:
     """Boolean mask over ``snapshot.doc_ids``; unknown filter values raise UnknownFilter."""
     _check_known(snapshot, filters)
     n = len(snapshot.doc_ids)
@@ -80,14 +80,14 @@ def allowed_documents(snapshot: Snapshot, filters: Filters) -> np.ndarray:
     return mask
 
 
-def facet_values(snapshot: Snapshot) -> dict[str, list[str]]:
+def facet_values(snapshot: Store) -> dict[str, list[str]]:
     """The filter values that occur in the snapshot (for validation and the staff page)."""
     values = {name: sorted(masks) for name, masks in snapshot.facets.items()}
     values["type"] = [t.value for t in DocType]
     return values
 
 
-def _check_known(snapshot: Snapshot, filters: Filters) -> None:
+def _check_known(snapshot: Store, filters: Filters) -> None:
     facets = facet_values(snapshot)
     labels = {"type": "Dokumenttyp", "region": "Region", "land": "Land", "programm": "Programm"}
     for key, values in (

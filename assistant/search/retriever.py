@@ -24,7 +24,7 @@ from assistant.search.query import QueryPlan, plan_query
 from assistant.search.result import DocumentHit, Mode, Passage, SearchResult
 from assistant.search.stages import PlacePenalty, ProfileScores, feedback_vector
 from assistant.search.listing import Sort, facet_counts, keep_count, sort_hits
-from assistant.storage.snapshot import Snapshot
+from assistant.storage.store import Store
 from assistant.text.highlight import matching_words
 
 
@@ -51,7 +51,7 @@ class Retriever:
     """Answers one query against one store; cheap to create per store."""
 
     def __init__(
-        self, store: Snapshot, embedder: Embedder, params: SearchParams | None = None, *, max_query_chars: int = 2000
+        self, store: Store, embedder: Embedder, params: SearchParams | None = None, *, max_query_chars: int = 2000
     ) -> None:
         store.check_embedder(embedder.name)
         self.snapshot = store
@@ -100,7 +100,7 @@ class Retriever:
         t0 = time.perf_counter()
         dense_rows = [np.zeros(0, dtype=np.int64)]
         if mode != "lexical":
-            dense_rows += [store.search_vectors(q, p.candidates, allowed_rows)[0] for q in plan.vectors]
+            dense_rows += [rows for rows, _ in store.search_vectors_many(plan.vectors, p.candidates, allowed_rows)]
         timings["dense"] = _ms(t0)
 
         t0 = time.perf_counter()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.domain.regions import Location, excluded_documents
-from assistant.storage.snapshot import Snapshot
+from assistant.storage.store import Store
 
 PROFILE_FIELDS = ("zielgruppe", "tags")
 
@@ -23,7 +23,7 @@ PROFILE_FIELDS = ("zielgruppe", "tags")
 class PlacePenalty:
     """Per document: the fused-score penalty for a location (cached per location)."""
 
-    def __init__(self, store: Snapshot) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._excluded: dict[Location, np.ndarray] = {}
 
@@ -41,7 +41,7 @@ class PlacePenalty:
 class ProfileScores:
     """Per document: summed idf of the query terms among its target groups and tags (parsed on first use)."""
 
-    def __init__(self, store: Snapshot) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self._terms: dict[int, frozenset[str]] = {}
 
@@ -57,7 +57,7 @@ class ProfileScores:
         return np.array([per_doc[d] for d in docs.tolist()], dtype=np.float32)
 
 
-def feedback_vector(store: Snapshot, query: np.ndarray, top_rows: np.ndarray, weight: float) -> np.ndarray:
+def feedback_vector(store: Store, query: np.ndarray, top_rows: np.ndarray, weight: float) -> np.ndarray:
     """Rocchio-style q' = q + weight · mean(top passages), renormalised.
 
     The top passages were chosen by *both* sides, so BM25 hits on rare terms pull the

@@ -11,14 +11,16 @@ import hashlib
 import logging
 import sqlite3
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from assistant.embedding.embedders import Embedder, finite
 from assistant.embedding.query_cache import VectorLRU
+from assistant.storage.store import VectorCache
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,9 @@ def text_key(text: str) -> str:
 
 
 class EmbeddingCache:
-    """SQLite-backed map from (embedder, text hash) to a float32 vector."""
+    """SQLite-backed map from (embedder, text hash) to a float32 vector (the snapshot backend's cache)."""
+
+    errors: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,13 +66,26 @@ class EmbeddingCache:
                 [(embedder, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
             )
 
+    def items(self, batch_size: int = 5000) -> Iterator[tuple[str, dict[str, np.ndarray]]]:
+        """Every cached vector, in batches of (embedder, {key: vector}) (to copy a cache elsewhere)."""
+        cursor = self._db.execute("SELECT embedder, key, vector FROM vectors ORDER BY embedder, key")
+        while True:
+            with self._lock:
+                rows = cursor.fetchmany(batch_size)
+            if not rows:
+                return
+            batch: dict[str, dict[str, np.ndarray]] = {}
+            for embedder, key, blob in rows:
+                batch.setdefault(embedder, {})[key] = np.frombuffer(blob, dtype=np.float32)
+            yield from batch.items()
+
     def close(self) -> None:
         self._db.close()
 
 
 def embed_passages_cached(
     embedder: Embedder,
-    cache: EmbeddingCache,
+    cache: VectorCache,
     texts: list[str],
     *,
     batch_size: int = 16,
@@ -116,15 +133,19 @@ class StatementVectors:
     time, so answering normally costs lookups only; a statement the index did not
     prepare (another answer length configured, a cache that was deleted) is embedded
     on demand and stored for the next time.  The persistent cache is an optimisation:
-    when it cannot be read or written, answers still work from the model.
+    when it cannot be read or written, answers still work from the model, and the
+    cache is tried again after ``RETRY_AFTER_S`` (a database may come back).
     """
 
-    def __init__(self, embedder: Embedder, cache_path: Path, memory_size: int = 20_000) -> None:
+    RETRY_AFTER_S = 60.0
+
+    def __init__(self, embedder: Embedder, open_cache: Callable[[], VectorCache], memory_size: int = 20_000) -> None:
+        """``open_cache`` opens the backend's persistent cache (``Backend.vector_cache``)."""
         self.embedder = embedder
-        self.cache_path = cache_path
+        self._open_cache = open_cache
         self._memory = VectorLRU(memory_size)
-        self._cache: EmbeddingCache | None = None
-        self._cache_failed = False
+        self._cache: VectorCache | None = None
+        self._failed_until = 0.0  # monotonic time before which the persistent cache is not tried
         self._open_lock = threading.Lock()
 
     def get(self, texts: list[str]) -> np.ndarray:
@@ -135,20 +156,22 @@ class StatementVectors:
         if cache is not None:
             try:
                 return embed_passages_cached(self.embedder, cache, texts)
-            except (sqlite3.Error, OSError) as exc:
+            except cache.errors as exc:
                 log.warning("embedding cache unusable for answer statements, using the model: %s", exc)
-                self._cache_failed = True
+                self._failed_until = time.monotonic() + self.RETRY_AFTER_S
         return self.embedder.embed_passages(texts)
 
-    def _persistent(self) -> EmbeddingCache | None:
+    def _persistent(self) -> VectorCache | None:
         with self._open_lock:
-            if self._cache is None and not self._cache_failed:
+            if time.monotonic() < self._failed_until:
+                return None
+            if self._cache is None:
                 try:
-                    self._cache = EmbeddingCache(self.cache_path)
-                except (sqlite3.Error, OSError) as exc:
-                    log.warning("cannot open the embedding cache %s: %s", self.cache_path, exc)
-                    self._cache_failed = True
-            return None if self._cache_failed else self._cache
+                    self._cache = self._open_cache()
+                except Exception as exc:  # noqa: BLE001 - any backend's failure: answers still work from the model
+                    log.warning("cannot open the embedding cache: %s", exc)
+                    self._failed_until = time.monotonic() + self.RETRY_AFTER_S
+            return self._cache
 
     def close(self) -> None:
         with self._open_lock:

@@ -125,10 +125,7 @@ def writer_lock(index_dir: Path, wait_s: float = 0.0) -> Iterator[None]:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    raise IndexLocked(
-                        "Der Index wird gerade von einem anderen Vorgang aktualisiert. "
-                        "Bitte warten, bis dieser fertig ist, und dann erneut versuchen."
-                    ) from None
+                    raise IndexLocked() from None
                 time.sleep(0.2)
         yield
     finally:

@@ -29,6 +29,7 @@ import numpy as np
 from assistant.domain.documents import Chunk
 from assistant.errors import IndexCorrupt, IndexIncompatible, IndexMissing, SnapshotDamaged
 from assistant.storage.bm25 import LexicalIndex
+from assistant.storage.catalog import facet_masks
 from assistant.storage.faiss_index import load_vector_index, search_vectors
 from assistant.storage.integrity import all_finite, first_mismatch
 from assistant.storage.generations import (
@@ -38,6 +39,7 @@ from assistant.storage.generations import (
     generation_dirs,
 )
 from assistant.storage.records import ChunkRecord, DocumentRecord
+from assistant.storage.store import embedder_mismatch
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ class Snapshot:
                     f"Der Index-Stand {path.name} ist inkonsistent (Dokumentliste). Bitte neu indexieren."
                 )
             self.documents = {doc_id: self.documents[doc_id] for doc_id in self.doc_ids}
-            self.facets = _facet_masks(catalog["facets"], len(self.doc_ids))
+            self.facets = facet_masks(catalog["facets"], len(self.doc_ids))
             self.stand_ordinals = np.asarray(catalog["stand"], dtype=np.int64)  # 0 = no date
             self.embedder_name: str = self.manifest["embedder"]
             self.dim: int = int(self.manifest["dim"])
@@ -203,17 +205,19 @@ class Snapshot:
         """Top-k rows by inner product with ``query``; ``allowed_rows`` (sorted row ids) restricts them."""
         return search_vectors(self.vectors, query, k, allowed_rows)
 
+    def search_vectors_many(
+        self, queries: np.ndarray, k: int, allowed_rows: np.ndarray | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``search_vectors`` for every row of ``queries`` (in memory: no reason to batch)."""
+        return [self.search_vectors(q, k, allowed_rows) for q in queries]
+
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows`` (float32, one per row)."""
         return self.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def check_embedder(self, embedder_name: str) -> None:
         if embedder_name != self.embedder_name:
-            raise IndexIncompatible(
-                f"Der Index wurde mit dem Embedding-Modell '{self.embedder_name}' gebaut, eingestellt ist "
-                f"aber '{embedder_name}'. Bitte mit 'revierlotse index --rebuild' neu indexieren "
-                "oder REVIERLOTSE_EMBEDDER zurückstellen."
-            )
+            raise embedder_mismatch(self.embedder_name, embedder_name)
 
     def close(self) -> None:
         self._db.close()
@@ -235,18 +239,6 @@ def _chunk_from_row(r: tuple) -> Chunk:
         char_start=r[8],
         char_end=r[9],
     )
-
-
-def _facet_masks(lists: dict[str, dict[str, list[int]]], n_docs: int) -> dict[str, dict[str, np.ndarray]]:
-    """Boolean document masks per facet value, so a filter is a few numpy ORs and ANDs."""
-    masks: dict[str, dict[str, np.ndarray]] = {}
-    for name, values in lists.items():
-        masks[name] = {}
-        for value, doc_indexes in values.items():
-            mask = np.zeros(n_docs, dtype=bool)
-            mask[np.asarray(doc_indexes, dtype=np.int64)] = True
-            masks[name][value] = mask
-    return masks
 
 
 def _read_manifest(path: Path) -> dict:

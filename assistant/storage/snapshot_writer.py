@@ -16,27 +16,10 @@ import numpy as np
 
 from assistant.domain.documents import Chunk
 from assistant.storage.bm25 import LexicalIndex
+from assistant.storage.catalog import catalog_of
 from assistant.storage.integrity import CHECKSUM_ALGORITHM, checksums
 from assistant.storage.records import DocumentRecord
 from assistant.storage.snapshot import FORMAT_VERSION
-
-FACET_FIELDS = ("type", "region", "land", "programm")
-
-
-def _catalog(documents: list[DocumentRecord]) -> dict:
-    """Document order, facet value → document indexes, and dates, for fast filters on open."""
-    facets: dict[str, dict[str, list[int]]] = {name: {} for name in FACET_FIELDS}
-    stand: list[int] = []
-    for i, d in enumerate(documents):
-        meta = d.metadata
-        for name, values in (("type", [meta.type]), ("region", meta.region), ("land", meta.land),
-                             ("programm", meta.programm)):
-            for value in values:
-                facets[name].setdefault(value, []).append(i)
-        stand.append(meta.stand.toordinal() if meta.stand else 0)
-    return {"doc_ids": [d.doc_id for d in documents], "facets": facets, "stand": stand}
-
-
 
 def write_snapshot_files(
     directory: Path,
@@ -100,7 +83,7 @@ def write_snapshot_files(
     db.close()
     doc_index = {d.doc_id: i for i, d in enumerate(documents)}
     np.save(directory / "rows.npy", np.fromiter((doc_index[c.doc_id] for c in chunks), np.int32, len(chunks)))
-    (directory / "catalog.json").write_text(json.dumps(_catalog(documents), ensure_ascii=False), encoding="utf-8")
+    (directory / "catalog.json").write_text(json.dumps(catalog_of(documents), ensure_ascii=False), encoding="utf-8")
     vector_index_path_writer(directory / "vectors.faiss")
     lexical.save(directory / "bm25")
     files = {

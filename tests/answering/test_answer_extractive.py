@@ -9,7 +9,7 @@ import numpy as np
 from assistant.answering.citations import CITATION
 from assistant.answering.selection import candidates, whole_documents
 from assistant.search.filters import Filters
-from assistant.storage.embedding_cache import StatementVectors
+from assistant.storage.embedding_cache import EmbeddingCache, StatementVectors
 from tests.conftest import CountingEmbedder
 
 
@@ -115,7 +115,7 @@ def test_filters_restrict_the_answer_and_usage_is_logged(answerer) -> None:
 def test_answer_statements_are_embedded_at_index_time(answerer) -> None:
     """After indexing, scoring every candidate of an answer needs no model call at all."""
     counting = CountingEmbedder(answerer.embedder)
-    vectors = StatementVectors(counting, answerer.settings.embedding_cache_path)
+    vectors = StatementVectors(counting, answerer.backend.vector_cache)
     result = answerer.search("Wie hoch ist die Förderung bei STARK?", k=5)
     hits = whole_documents(result.hits, answerer.snapshot, 2)
     cands = candidates(hits, answerer.settings.answer_max_chars)
@@ -129,19 +129,19 @@ def test_answer_statements_are_embedded_at_index_time(answerer) -> None:
 def test_a_statement_the_index_did_not_prepare_is_embedded_once_and_kept(answerer, tmp_path) -> None:
     text = f"STARK – Neu: Ein Satz, den es beim Indexieren nicht gab ({tmp_path.name})."
     first = CountingEmbedder(answerer.embedder)
-    vectors = StatementVectors(first, answerer.settings.embedding_cache_path)
+    vectors = StatementVectors(first, answerer.backend.vector_cache)
     vectors.get([text, text])
     vectors.get([text])
     assert first.embedded == [text]  # duplicates and repeats cost one embedding
     later = CountingEmbedder(answerer.embedder)  # e.g. after a server restart
-    StatementVectors(later, answerer.settings.embedding_cache_path).get([text])
+    StatementVectors(later, answerer.backend.vector_cache).get([text])
     assert later.embedded == []
 
 
 def test_an_unusable_embedding_cache_only_costs_speed(answerer, tmp_path) -> None:
     (tmp_path / "cache-is-a-folder").mkdir()
     counting = CountingEmbedder(answerer.embedder)
-    vectors = StatementVectors(counting, tmp_path / "cache-is-a-folder")
+    vectors = StatementVectors(counting, lambda: EmbeddingCache(tmp_path / "cache-is-a-folder"))
     got = vectors.get(["STARK: Die Förderquote beträgt bis zu 90 Prozent."])
     assert got.shape == (1, answerer.embedder.dim) and len(counting.embedded) == 1
 
@@ -219,7 +219,7 @@ def test_the_retrievers_passage_score_breaks_ties_between_statements(embedder, t
     unretrieved = Passage(1, retrieved.chunk, 0.0, 0.0, 0.0)
     text = "Bund und Länder finanzieren die Mittel je zur Hälfte."
     cands = [Candidate(text, hit, unretrieved, (1, 0)), Candidate(text, hit, retrieved, (0, 0))]
-    selector = SentenceSelector(embedder, StatementVectors(embedder, tmp_path / "cache.sqlite"))
+    selector = SentenceSelector(embedder, StatementVectors(embedder, lambda: EmbeddingCache(tmp_path / "cache.sqlite")))
     ranked = selector.score("Wer finanziert die GRW?", cands)
     assert [c.passage for c in ranked] == [retrieved, unretrieved]
     assert abs(ranked[0].score - ranked[1].score - selector.model.weights["passage_prior"]) < 1e-6

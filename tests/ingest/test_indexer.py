@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
+import pytest
 
 from assistant.service import Assistant
-from assistant.storage.embedding_cache import EmbeddingCache, embed_passages_cached
-from assistant.storage.generations import current_generation
-from tests.conftest import CountingEmbedder
+from assistant.storage.backends import open_backend
+from assistant.storage.embedding_cache import embed_passages_cached
+from tests.conftest import BACKENDS, CountingEmbedder, live_generation
+
+pytestmark = pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 
 
 def test_second_run_on_unchanged_corpus_changes_nothing(small_assistant: Assistant) -> None:
-    before = current_generation(small_assistant.settings.index_dir)
+    before = live_generation(small_assistant.settings)
     report = small_assistant.index([small_assistant.settings.corpus_dir])
     assert report.counts["unchanged"] == len(report.outcomes) and not report.changed
-    assert current_generation(small_assistant.settings.index_dir) == before
+    assert live_generation(small_assistant.settings) == before
 
 
 def test_changed_added_and_pruned_files(small_assistant: Assistant) -> None:
@@ -74,9 +79,10 @@ def test_remove_documents(small_assistant: Assistant) -> None:
     assert all(h.document.doc_id != "invkg" for h in small_assistant.search("14 Milliarden Euro").hits)
 
 
-def test_embedding_cache_never_embeds_the_same_text_twice(embedder, tmp_path) -> None:
+def test_embedding_cache_never_embeds_the_same_text_twice(embedder, make_settings, tmp_path) -> None:
     counting = CountingEmbedder(embedder)
-    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    backend = open_backend(make_settings(embedding_cache=tmp_path / "cache.sqlite"))
+    cache = backend.vector_cache()
     texts = ["Förderung für Kitas", "Wasserstoff in Leipzig", "Förderung für Kitas"]
     first = embed_passages_cached(counting, cache, texts)
     assert counting.passages == 2  # the duplicate is embedded once
@@ -84,6 +90,8 @@ def test_embedding_cache_never_embeds_the_same_text_twice(embedder, tmp_path) ->
     assert counting.passages == 3
     assert np.allclose(first, second[:3])
     assert np.allclose(first[0], embedder.embed_passages(["Förderung für Kitas"])[0], atol=1e-5)
+    cache.close()
+    backend.close()
 
 
 class FailingEmbedder(CountingEmbedder):
@@ -97,18 +105,19 @@ def test_a_failed_run_leaves_the_previous_snapshot_usable(small_assistant: Assis
     from assistant.ingest.indexer import run_index
 
     settings = small_assistant.settings
-    before = current_generation(settings.index_dir)
+    before = live_generation(settings)
     corpus = settings.corpus_dir
+    token = uuid.uuid4().hex[:8]  # new text every run (the session's vector cache would know it otherwise)
     for i in range(3):
-        (corpus / f"neu-{i}.md").write_text(f"# Neu {i}\n\nEin ganz neuer Text Nummer {i} zur Wärmewende.", "utf-8")
+        (corpus / f"neu-{i}.md").write_text(f"# Neu {i}\n\nEin ganz neuer Text Nummer {i} ({token}) zur Wärmewende.", "utf-8")
     try:
         run_index(settings, FailingEmbedder(embedder), [corpus])
     except RuntimeError:
         pass
-    assert current_generation(settings.index_dir) == before
+    assert live_generation(settings) == before
     assert small_assistant.search("Wie hoch ist die Förderquote bei STARK?").hits[0].document.doc_id == "stark"
     report = small_assistant.index([corpus])  # the next run completes (lock released, leftovers ignored)
-    assert report.counts["added"] == 3 and current_generation(settings.index_dir) != before
+    assert report.counts["added"] == 3 and live_generation(settings) != before
     assert not list(settings.index_dir.glob(".building-*"))
 
 
@@ -127,9 +136,10 @@ def test_failing_to_prepare_answer_statements_keeps_the_new_index(small_assistan
     from assistant.ingest.indexer import run_index
 
     settings = small_assistant.settings
-    before = current_generation(settings.index_dir)
+    before = live_generation(settings)
+    token = uuid.uuid4().hex[:8]  # new statements every run, so they really have to be embedded
     (settings.corpus_dir / "neu.md").write_text(
-        "# Stadtwerke-Wärmeplan\n\nDie Stadtwerke Hoyerswerda planen ein Wärmenetz mit Großwärmepumpen "
+        f"# Stadtwerke-Wärmeplan\n\nDie Stadtwerke Hoyerswerda planen ein Wärmenetz ({token}) mit Großwärmepumpen "
         "und Solarthermie, Baubeginn ist 2027.", "utf-8"
     )
     report = run_index(settings, StatementFailingEmbedder(embedder), [settings.corpus_dir])

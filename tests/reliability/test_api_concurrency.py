@@ -8,10 +8,11 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from assistant.doors.http.app import create_app
 from assistant.service import Assistant
-from tests.conftest import SMALL_CORPUS, write_tree
+from tests.conftest import BACKENDS, SMALL_CORPUS, write_tree
 from tests.fixtures.http import start_server, stop_server
 
 TOKEN = "concurrency-admin-token"
@@ -30,6 +31,7 @@ def _wait_job(c: httpx.Client, job_id: str) -> dict:
     raise AssertionError("job did not finish")
 
 
+@pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 def test_reads_never_fail_during_upload_delete_reindex(make_settings, embedder) -> None:
     settings = make_settings(admin_token=TOKEN, rate_limit_per_minute=0)
     write_tree(settings.corpus_dir, SMALL_CORPUS)

@@ -12,9 +12,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+import pytest
+
 from assistant.service import Assistant
-from assistant.storage.generations import current_generation
 from assistant.storage.snapshot import Snapshot
+from tests.conftest import BACKENDS
+from tests.pg_server import psql
 
 QUERIES = [
     "Fernwärme in Hoyerswerda",
@@ -33,18 +36,31 @@ class Observation:
     doc_ids: list[str]
 
 
+def documents_of(assistant: Assistant, name: str) -> set[str]:
+    """The documents of one generation, read straight from where it is stored."""
+    settings = assistant.settings
+    if settings.store_url is None:
+        snap = Snapshot(settings.index_dir / name)
+        try:
+            return set(snap.documents)
+        finally:
+            snap.close()
+    schema = name.replace("-", "_")
+    return set(psql(settings.store_url.get_secret_value(), f"SELECT doc_id FROM {schema}.documents").split())
+
+
+@pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 def test_searches_during_index_remove_reindex_never_fail(small_assistant: Assistant) -> None:
     assistant = small_assistant
     settings = assistant.settings
-    corpus, index_dir = settings.corpus_dir, settings.index_dir
+    corpus = settings.corpus_dir
+    live = assistant.backend.live_generation
     generations: dict[str, set[str]] = {}
 
     def record(name: str | None) -> None:
-        snap = Snapshot(index_dir / name)
-        generations[name] = set(snap.documents)
-        snap.close()
+        generations[name] = documents_of(assistant, name)
 
-    record(current_generation(index_dir))
+    record(live())
     done = threading.Event()
     errors: list[BaseException] = []
     observations: list[list[Observation]] = [[], []]
@@ -70,9 +86,9 @@ def test_searches_during_index_remove_reindex_never_fail(small_assistant: Assist
         i = 0
         try:
             while not done.is_set() or i < 8:
-                before = current_generation(index_dir)
+                before = live()
                 result = assistant.search(QUERIES[(i + n) % len(QUERIES)], k=5)
-                after = current_generation(index_dir)
+                after = live()
                 served = assistant.snapshot.name
                 for hit in result.hits:
                     assert hit.passages, hit

@@ -9,6 +9,11 @@ import pytest
 from assistant.errors import EmptyQuery, QueryTooLong, UnknownFilter
 from assistant.search.filters import Filters
 from assistant.service import Assistant
+from tests.conftest import BACKENDS
+
+# Retrieval reads everything a store offers (filters, vectors, BM25 per row and per document):
+# it runs on both backends.
+pytestmark = pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 
 
 def _ids(result) -> list[str]:

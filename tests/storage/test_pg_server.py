@@ -15,6 +15,7 @@ from tests.pg_server import create_database, pg_server, postgres_available, psql
 
 available, why = postgres_available()
 needs_postgres = pytest.mark.skipif(not available, reason=why)
+pytestmark = pytest.mark.postgres
 
 
 @needs_postgres

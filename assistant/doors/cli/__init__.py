@@ -11,6 +11,7 @@ from assistant.doors.cli import (  # noqa: F401  (register commands)
     eval_cmds,
     index_cmds,
     serve_cmds,
+    store_cmds,
 )
 from assistant.doors.cli.app import app
 

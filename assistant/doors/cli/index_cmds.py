@@ -35,7 +35,6 @@ from assistant.ingest.indexer import IndexReport
 from assistant.ingest.indexer import Progress as IndexProgress
 from assistant.search.filters import Filters
 from assistant.search.listing import SORTS
-from assistant.storage.generations import current_generation
 from assistant.text.plural import count
 
 
@@ -156,8 +155,12 @@ def index(
 ) -> None:
     """Dateien aufnehmen oder aktualisieren (inkrementell, atomar umgeschaltet)."""
     assistant = make_assistant()
-    if if_missing and current_generation(assistant.settings.index_dir):
-        out.print(f"Index vorhanden ({current_generation(assistant.settings.index_dir)}), nichts zu tun.")
+    try:
+        live = assistant.backend.live_generation() if if_missing else None
+    except RevierlotseError as exc:
+        raise fail(exc) from exc
+    if live:
+        out.print(f"Index vorhanden ({live}), nichts zu tun.")
         raise typer.Exit(EXIT_OK)
     targets = paths or [assistant.settings.corpus_dir]
     missing = [p for p in targets if not p.exists()]

@@ -16,7 +16,8 @@ import typer
 from assistant.config import TELEGRAM_TOKEN_ENV as TOKEN_ENV
 from assistant.config import Settings
 from assistant.doors.cli.app import EXIT_ERROR, app, err, out
-from assistant.storage.generations import current_generation
+from assistant.errors import RevierlotseError
+from assistant.storage.backends import open_backend
 
 BOT_STOP_TIMEOUT_S = 10.0
 _PR_SET_PDEATHSIG = 1
@@ -59,6 +60,25 @@ def stop_bot(process: subprocess.Popen | None) -> None:
         process.wait()
 
 
+def _warn_without_index(settings: Settings) -> None:
+    """Say at start-up when searches will answer 503 (no index yet, or the database is unreachable)."""
+    try:
+        backend = open_backend(settings)
+        try:
+            live = backend.live_generation()
+        finally:
+            backend.close()
+    except RevierlotseError as exc:
+        err.print(f"[yellow]Hinweis[/] {exc.message} Suchen antworten mit 503, bis das behoben ist.", highlight=False)
+        return
+    if live is None:
+        err.print(
+            f"[yellow]Hinweis[/] In '{backend.label}' gibt es noch keinen Index; Suchen antworten mit 503, "
+            "bis 'revierlotse index corpus' gelaufen ist.",
+            highlight=False,
+        )
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Adresse; Standard aus REVIERLOTSE_HOST (127.0.0.1).")] = None,
@@ -69,12 +89,7 @@ def serve(
 
     settings = Settings()
     host, port = host or settings.host, port or settings.port
-    if current_generation(settings.index_dir) is None:
-        err.print(
-            f"[yellow]Hinweis[/] Unter '{settings.index_dir}' gibt es noch keinen Index; Suchen antworten mit 503, "
-            "bis 'revierlotse index corpus' gelaufen ist.",
-            highlight=False,
-        )
+    _warn_without_index(settings)
     if not settings.admin_token:
         out.print("Verwaltung (Upload, Löschen, Neuaufbau) ist aus: REVIERLOTSE_ADMIN_TOKEN ist nicht gesetzt.")
     out.print(f"Revierlotse läuft auf http://{host}:{port}/  (API-Doku: /docs)", highlight=False)

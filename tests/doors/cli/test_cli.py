@@ -14,7 +14,7 @@ from fpdf import FPDF
 from typer.testing import CliRunner
 
 from assistant.doors.cli import app
-from tests.conftest import SMALL_CORPUS, write_tree
+from tests.conftest import BACKENDS, SMALL_CORPUS, write_tree
 
 runner = CliRunner()
 
@@ -29,7 +29,11 @@ def _pdf(path: Path, pages: list[str]) -> None:
 
 
 @pytest.fixture
-def env(tmp_path: Path, embedding_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(tmp_path: Path, embedding_cache: Path, store_url: str | None, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if store_url is None:
+        monkeypatch.delenv("REVIERLOTSE_STORE_URL", raising=False)
+    else:
+        monkeypatch.setenv("REVIERLOTSE_STORE_URL", store_url)
     monkeypatch.setenv("REVIERLOTSE_CORPUS_DIR", str(tmp_path / "corpus"))
     monkeypatch.setenv("REVIERLOTSE_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("REVIERLOTSE_EMBEDDING_CACHE", str(embedding_cache))
@@ -42,6 +46,7 @@ def run(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
+@pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 def test_index_search_stats_roundtrip(env: Path) -> None:
     result = run("index", "--json")
     assert result.exit_code == 0, result.output
@@ -104,6 +109,7 @@ def test_human_report_names_failed_files(env: Path, monkeypatch: pytest.MonkeyPa
     assert "wird nicht unterstützt" in result.output
 
 
+@pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 def test_missing_index_and_bad_queries(env: Path) -> None:
     result = runner.invoke(app, ["search", "STARK"])
     assert result.exit_code == 2 and "noch keinen Index" in result.output

@@ -6,6 +6,9 @@ import threading
 import time
 
 import httpx
+import pytest
+
+from tests.conftest import BACKENDS
 
 TOKEN = "test-admin-token-1"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -23,6 +26,7 @@ def _complete(body: dict) -> bool:
     return True
 
 
+@pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 def test_searches_during_reindex_never_fail(live_server) -> None:
     settings = live_server.app.state.door.settings
     for i, topic in enumerate(["Grubenwasser", "Bergbaufolgelandschaft", "Fachkräftesicherung"]):
@@ -90,6 +94,7 @@ def test_searches_during_reindex_never_fail(live_server) -> None:
         assert hits[0]["title"] == "Neues Thema 0"
 
 
+@pytest.mark.parametrize("store_url", BACKENDS, indirect=True)
 def test_a_slow_upload_does_not_hold_the_search_threads(make_app, tmp_path) -> None:
     """With one request thread, searches still answer while an upload's indexing is paused mid-write."""
     from tests.fixtures.http import start_server, stop_server
