@@ -1,11 +1,8 @@
 """The one object every door talks to: search, ask, index, remove, stats.
 
-It owns the embedder (loaded once), the storage backend and the live generation,
-and swaps to a newer generation as soon as any writer publishes one (this process,
-another API process or the bot): each call asks the backend which generation is
-live (the tiny CURRENT file, or one cheap query in PostgreSQL) and, if it changed,
-opens the new one *before* replacing the old one, so in-flight requests finish on a
-complete generation and new ones see the new one.
+It owns the embedder (loaded once), the storage backend and the live generation
+(``search/serving.py``), which follows any writer's newer generation (this process,
+another API process or the bot) and falls back from a damaged snapshot.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from assistant.answering.check_input import check_description
 from assistant.answering.conversation import Conversation, ConversationStore
@@ -28,7 +25,7 @@ from assistant.domain.regions import Location, known_place
 from assistant.embedding.batcher import QueryBatcher
 from assistant.embedding.embedders import Embedder, load_embedder
 from assistant.embedding.query_cache import QueryCache
-from assistant.errors import AnswerNotFound, DocumentNotFound, SnapshotDamaged
+from assistant.errors import AnswerNotFound, DocumentNotFound
 from assistant.ingest.indexer import (
     IndexReport,
     Progress,
@@ -47,11 +44,13 @@ from assistant.ingest.sources import (
 )
 from assistant.ingest.upload_flow import DeleteResult, UploadFlow, UploadResult
 from assistant.ingest.uploads import IncomingFile
+from assistant.search.confidence import UNCERTAIN_BELOW
 from assistant.search.filters import Filters, facet_values
 from assistant.search.listing import Sort
 from assistant.search.params import SearchParams, load_params
 from assistant.search.result import Mode, SearchResult
 from assistant.search.retriever import Retriever
+from assistant.search.serving import LiveGeneration
 from assistant.storage.backends import open_backend
 from assistant.storage.records import ChunkRecord, DocumentRecord
 from assistant.storage.store import Backend, Store
@@ -59,8 +58,6 @@ from assistant.storage.usage_log import UsageLog, UsageStats
 from assistant.text.clean import scrub_surrogates
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
-_READ_ATTEMPTS = 4  # the live generation and the fallbacks kept beside it
 
 
 @dataclass
@@ -90,10 +87,11 @@ class Assistant:
         self.settings = settings or Settings()
         self.on_stage = on_stage
         self._embedder = self._for_queries(embedder) if embedder is not None else None
-        self._retriever: Retriever | None = None
-        self._opened_for: str | None = None  # the live generation the retriever was opened for
-        self._damaged: set[str] = set()  # generations whose reads failed while serving
         self._backend: Backend | None = None
+        self.live = LiveGeneration(
+            lambda: self.backend,
+            lambda store: Retriever(store, self.embedder, self.search_params, max_query_chars=self.settings.max_query_chars),
+        )
         self._lock = threading.Lock()
         self._usage: UsageLog | None = None
         self.conversations = ConversationStore()
@@ -129,47 +127,8 @@ class Assistant:
         return self._backend
 
     def retriever(self) -> Retriever:
-        """The retriever for the live generation, reopening when a new one was published.
-
-        Compared by the live pointer we opened for (not the served generation's name):
-        while a damaged live snapshot is replaced by a fallback the two differ, and
-        comparing names would re-open the fallback on every request.
-        """
-        live = self.backend.live_generation()
-        current = self._retriever
-        if current is not None and live == self._opened_for and not current.snapshot.damaged:
-            return current
-        with self._lock:
-            current = self._retriever
-            if current is None or self._opened_for != live or current.snapshot.damaged:
-                if current is not None and current.snapshot.damaged:
-                    self._damaged.add(current.snapshot.name)
-                store = self.backend.open(skip=self._damaged)
-                self._retriever = Retriever(
-                    store, self.embedder, self.search_params, max_query_chars=self.settings.max_query_chars
-                )
-                self._opened_for = live
-                log.info("serving generation %s from %s", store.name, self.backend.kind)
-            return self._retriever
-
-    def _read(self, work: Callable[[], T]) -> T:
-        """Run a read; when the served snapshot turns out damaged, again on the next intact one.
-
-        A damaged chunk table is found by the first read that touches the broken page;
-        that generation is skipped from then on, and when no intact one is left the
-        caller gets IndexCorrupt (HTTP 503, a German message in the CLI), never a crash.
-        """
-        for _ in range(_READ_ATTEMPTS - 1):
-            try:
-                return work()
-            except SnapshotDamaged as exc:
-                self._mark_damaged(exc)
-        return work()
-
-    def _mark_damaged(self, exc: SnapshotDamaged) -> None:
-        with self._lock:
-            self._damaged.add(exc.generation)
-        log.error("generation %s is damaged (%s); falling back", exc.generation, exc.message)
+        """The retriever for the live generation (``search/serving.py``)."""
+        return self.live.retriever()
 
     @property
     def search_params(self) -> SearchParams:
@@ -185,9 +144,8 @@ class Assistant:
         if self._usage is not None:
             self._usage.close()
             self._usage = None
+        self.live.forget()
         with self._lock:
-            self._retriever = None
-            self._opened_for = None
             if self._backend is not None:
                 self._backend.close()
                 self._backend = None
@@ -225,12 +183,13 @@ class Assistant:
         "the knowledge base does not answer this reliably", marks the result ``uncertain``.
         """
         offset = (max(page, 1) - 1) * k
-        result = self._read(
+        result = self.live.read(
             lambda: self.retriever().search(
                 query, k=k, offset=offset, filters=filters, mode=mode, near=near, cut_tail=cut_tail, sort=sort
             )
         )
-        result.uncertain = result.confidence < self.settings.abstain_threshold
+        threshold = self.settings.abstain_threshold
+        result.uncertain = result.confidence < (UNCERTAIN_BELOW if threshold is None else threshold)
         if channel:
             self.usage.record_query(channel=channel, kind="search", query=result.query, confidence=result.confidence)
         return result
@@ -249,7 +208,7 @@ class Assistant:
         logs the question; ``on_delta`` receives LLM text pieces while they stream.
         """
         question, conversation = _scrubbed(question, conversation)
-        return self._read(lambda: self.answers.ask(question, conversation, filters, channel, on_delta))
+        return self.live.read(lambda: self.answers.ask(question, conversation, filters, channel, on_delta))
 
     def resolve(self, question: str, conversation: str | Conversation | None) -> str:
         """What ``ask`` would search for ``question`` in this conversation (a follow-up carries its subject)."""
@@ -265,17 +224,7 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Like ask(), as a generator: LLM text pieces (a preview), then the final checked Answer."""
         question, conversation = _scrubbed(question, conversation)
-        for attempt in range(_READ_ATTEMPTS):
-            started = False
-            try:
-                for item in self.answers.ask_stream(question, conversation, filters, channel):
-                    started = True
-                    yield item
-                return
-            except SnapshotDamaged as exc:
-                if started or attempt == _READ_ATTEMPTS - 1:  # a preview went out already: the caller reports it
-                    raise
-                self._mark_damaged(exc)
+        return self.live.stream(lambda: self.answers.ask_stream(question, conversation, filters, channel))
 
     def check_project(self, description: str, region: str | None = None, channel: str | None = None) -> ProjectCheck:
         """Funding programmes, strategy fields and contacts that fit a described project.
@@ -288,7 +237,7 @@ class Assistant:
         s = self.settings
         description = scrub_surrogates(description)
         checker = ProjectChecker(self, self.answers.selector, max_query_chars=s.max_query_chars)
-        check = self._read(
+        check = self.live.read(
             lambda: checker.check(
                 description, region, today=self.answers.today(), stale_after_months=s.stale_after_months,
                 soon_days=s.ending_soon_days,
@@ -306,7 +255,7 @@ class Assistant:
                 raise DocumentNotFound(f"Ein Dokument mit der ID '{doc_id}' gibt es im Index nicht." + self._uploads_hint())
             return record, snap.document_chunks(doc_id)
 
-        return self._read(read)
+        return self.live.read(read)
 
     def _uploads_hint(self) -> str:
         """Say so when uploads are waiting or failed: the document asked for may be one of them."""
@@ -338,7 +287,7 @@ class Assistant:
             vector_index=m.get("vector_index", {}),
             by_type=dict(sorted(by_type.items())),
             facets=facet_values(snap),
-            fallback_from=self._opened_for if self._opened_for not in (None, snap.name) else None,
+            fallback_from=self.live.fallback_from(snap.name),
         )
 
     def feedback(self, answer_id: str, helpful: bool, comment: str | None = None, channel: str = "api") -> bool:
