@@ -18,7 +18,7 @@ from typing import Protocol
 
 from assistant.answering.answer_check import covered
 from assistant.answering.answer_confidence import AnswerConfidence
-from assistant.answering.citations import SourceList, cite, make_source, renumber
+from assistant.answering.citations import SourceList, cite, make_source
 from assistant.answering.contacts import contacts_sentence, find_contacts
 from assistant.answering.conversation import (
     Conversation,
@@ -29,9 +29,9 @@ from assistant.answering.conversation import (
     put_subject_first,
 )
 from assistant.answering.dates import past_date_notices
-from assistant.answering.fact_check import check_generated
 from assistant.answering.freshness import Closing, closing_lines
-from assistant.answering.llm import LLMClient, build_messages
+from assistant.answering.generated import GeneratedAnswer
+from assistant.answering.llm import LLMClient
 from assistant.answering.models import Answer, Contact, Source
 from assistant.answering.selection import (
     Candidate,
@@ -47,10 +47,9 @@ from assistant.config import Settings
 from assistant.domain.places import locate
 from assistant.domain.regions import Location
 from assistant.embedding.embedders import Embedder
-from assistant.errors import LLMError
 from assistant.search.filters import Filters
 from assistant.search.params import SearchParams
-from assistant.search.result import DocumentHit, SearchResult
+from assistant.search.result import SearchResult
 from assistant.storage.embedding_cache import StatementVectors
 from assistant.storage.store import Backend, Store
 from assistant.storage.usage_log import UsageLog
@@ -64,7 +63,6 @@ from assistant.text.statements import short_title
 log = logging.getLogger(__name__)
 
 SEARCH_DOCUMENTS = 5
-LLM_PASSAGES = 6
 WHOLE_DOCUMENTS = 2  # the answer may quote any section of the best documents, not only the retrieved passages
 
 
@@ -208,7 +206,12 @@ class AnswerEngine:
             self._extract(draft)
             client = self.llm() if not draft.abstained else None
             if client is not None:
-                yield from self._generate(draft, client, stream)
+                generated = GeneratedAnswer(client, draft.resolved, draft.result.hits)
+                yield from generated.pieces(stream)
+                if generated.text:
+                    draft.text, draft.sources, draft.generator = generated.text, generated.sources, "llm"
+                else:
+                    draft.fallback_reason = generated.fallback_reason
         yield self._finish(draft, channel)
 
     # --- steps ----------------------------------------------------------------------
@@ -297,48 +300,6 @@ class AnswerEngine:
             listed = "; ".join(f"„{s.title}“ [{s.number}]" for s in draft.sources)
             text += f" Am nächsten kommen diese Quellen, sie beantworten die Frage aber nicht sicher: {listed}."
         draft.text = f"{text} {contacts_sentence(draft.contacts)}"
-
-    def _generate(self, draft: _Draft, client: LLMClient, stream: bool) -> Iterator[str]:
-        given = self._llm_sources(draft.result.hits)
-        messages = build_messages(draft.resolved, given)
-        try:
-            if stream:
-                pieces: list[str] = []
-                for piece in client.stream(messages):
-                    pieces.append(piece)
-                    yield piece
-                generated = "".join(pieces)
-            else:
-                generated = client.complete(messages)
-        except LLMError as exc:
-            log.warning("LLM answer failed, using the extractive one: %s", exc.code)
-            draft.fallback_reason = exc.message
-            return
-        check = check_generated(generated, given, messages)
-        if check.dropped:
-            log.info("dropped %d sentence(s) without a valid citation from the LLM answer", len(check.dropped))
-        if check.reason:
-            log.warning("LLM answer not used: %s", check.reason)
-            draft.fallback_reason = check.reason
-            return
-        text, sources, invalid = renumber(check.text, given)
-        if invalid:
-            log.info("removed invalid citations %s from the LLM answer", invalid)
-        if not text or not sources:
-            draft.fallback_reason = (
-                "Die Antwort des Sprachmodells enthielt keine gültige Quellenangabe; "
-                "deshalb wird die aus den Quellen zitierte Antwort gezeigt."
-            )
-            return
-        draft.text, draft.sources, draft.generator = text, sources, "llm"
-
-    def _llm_sources(self, hits: list[DocumentHit]) -> list[Source]:
-        numbers = SourceList()
-        for round_ in range(3):  # best passage of each document first, then the second best …
-            for hit in hits:
-                if round_ < len(hit.passages) and len(numbers.sources) < LLM_PASSAGES:
-                    numbers.number_for(hit, hit.passages[round_])
-        return numbers.sources
 
     def _finish(self, draft: _Draft, channel: str | None) -> Answer:
         closing = Closing()  # notices and the binding note (freshness.py); none for an abstention

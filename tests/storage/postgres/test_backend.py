@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from assistant.answering.selection import candidates
+from assistant.answering.engine import WHOLE_DOCUMENTS
+from assistant.answering.selection import candidates, whole_documents
 from assistant.doors.cli import app as cli
 from assistant.doors.http.app import create_app
 from assistant.errors import ConfigurationError, StoreUnavailable
@@ -82,7 +83,7 @@ def test_answer_statements_come_from_the_database(small_assistant: Assistant, em
     """Another process (a fresh Assistant) finds the statements the indexer embedded: no model call."""
     other = Assistant(small_assistant.settings, embedder)
     result = other.search(QUESTION, k=5)
-    cands = candidates(other.answers._whole_documents(result.hits), other.settings.answer_max_chars)
+    cands = candidates(whole_documents(result.hits, other.snapshot, WHOLE_DOCUMENTS), other.settings.answer_max_chars)
     counting = CountingEmbedder(embedder)
     vectors = StatementVectors(counting, other.backend.vector_cache).get([c.embed_text for c in cands])
     assert counting.embedded == [] and vectors.shape == (len(cands), embedder.dim)
