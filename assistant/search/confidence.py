@@ -22,6 +22,10 @@ from assistant.text.sentences import split_sentences
 
 LEAD_CHARS = 120  # the start of a document, read as part of its name (as in the answer check)
 
+# A search result whose confidence (the search model's probability that the best document
+# answers) is below this is marked uncertain; REVIERLOTSE_ABSTAIN_THRESHOLD overrides it.
+UNCERTAIN_BELOW = 0.5
+
 
 def confidence(model: dict[str, float], signals: dict[str, float]) -> float:
     """Logistic model over the signals: ``bias + Σ weight · signal`` through the sigmoid."""

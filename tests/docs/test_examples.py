@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from assistant.answering.answer_confidence import AnswerConfidence
 from assistant.config import Settings
 from assistant.search.result import SearchResult
 from tests.conftest import REPO
@@ -48,11 +49,15 @@ def test_query_strings_with_umlauts_are_url_encoded() -> None:
 def test_documented_defaults_match_the_code() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     settings = Settings(_env_file=None)
-    for variable, field in (("ABSTAIN_THRESHOLD", "abstain_threshold"), ("ANSWER_MAX_CHARS", "answer_max_chars"),
+    for variable, field in (("ANSWER_MAX_CHARS", "answer_max_chars"),
                             ("MAX_QUERY_CHARS", "max_query_chars"), ("MAX_UPLOAD_MB", "max_upload_mb")):
         row = re.search(rf"\| `REVIERLOTSE_{variable}` \| `([^`]+)` \|", readme)
         assert row, variable
         assert float(row.group(1)) == float(getattr(settings, field)), variable
+    # Unset, the threshold is the fitted one: the README names its current value.
+    row = re.search(r"\| `REVIERLOTSE_ABSTAIN_THRESHOLD` \| fitted \(([0-9.]+)\) \|", readme)
+    assert row and settings.abstain_threshold is None
+    assert float(row.group(1)) == AnswerConfidence.load(None, {}, None).threshold
 
 
 def test_the_documented_search_json_is_the_real_one() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.search.confidence import UNCERTAIN_BELOW
 from assistant.search.listing import keep_count
 
 
@@ -137,5 +138,5 @@ def test_passages_name_the_whole_words_to_highlight(water_documents) -> None:
 def test_low_confidence_marks_the_result_uncertain(water_documents) -> None:
     assert water_documents.search("xyzzy qwrt").uncertain
     sure = water_documents.search("Wo reinigt eine Anlage eisenhaltiges Grubenwasser aus Tagebauen?")
-    assert sure.uncertain == (sure.confidence < water_documents.settings.abstain_threshold)
+    assert sure.uncertain == (sure.confidence < UNCERTAIN_BELOW)
     assert sure.to_dict()["uncertain"] is sure.uncertain
