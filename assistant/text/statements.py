@@ -29,6 +29,10 @@ _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}")
 _SPACES = re.compile(r"\s+")
 _ENDS_SENTENCE = re.compile(r"[.!?…:\"“”)]$")
+# A line of an exported record ("zielgruppe: …", "Antragsfrist: …") is a statement of its own,
+# never glued to the line before it.
+_FIELD = re.compile(r"[^\W\d][\w-]{1,30}: \S")
+_FIELD_LINE = re.compile(r"\n(?=" + _FIELD.pattern + ")")
 _HYPHEN_TITLE = re.compile(r"\b[A-ZÄÖÜ][a-zäöü]{1,5}\.-[A-ZÄÖÜ][a-zäöü]{1,5}\.$")  # "Dr.-Ing.", "Dipl.-Kfm."
 
 
@@ -74,9 +78,9 @@ def statements(text: str, max_chars: int | None = None, heading: str | None = No
     item.
 
     Emphasis markup is removed *before* splitting: "am **30. Oktober 2013**" would
-    otherwise look like a sentence end after "**30.".
+    otherwise look like a sentence end after "**30.".  A ``key: value`` line starts a statement.
     """
-    raws = _rejoin(split_sentences(_MD_EMPHASIS.sub("", text)))
+    raws = _rejoin(split_sentences(_FIELD_LINE.sub("\n\n", _MD_EMPHASIS.sub("", text))))
     out: list[str] = []
     i = 0
     title = clean_sentence(heading or "").rstrip(":")
@@ -147,7 +151,8 @@ def quotable_statements(
     ``heading_path`` is the chunk's: its last heading introduces a list the chunk opens with.
 
     Dropped: empty ones, fragments, statements too long to quote with their citation
-    marker, very short ones without a fact, and orders to a language model with what
+    marker, very short ones without a fact, ones without prose (only links, identifiers and
+    figures), and orders to a language model with what
     follows them in their paragraph (injection.py).  The index is the statement's place
     in the chunk, for reading order.
     """
@@ -160,8 +165,24 @@ def quotable_statements(
             continue
         if len(statement) < MIN_CHARS and not (fact_kinds(statement) or _cites_law(statement)):
             continue
+        if not has_prose(statement):
+            continue
         out.append((i, statement))
     return out
+
+
+# Field names and values of exported records ("link_klasse: programm_spezifisch") and links.
+_MACHINE_TOKEN = re.compile(r"\S*(?:://|www\.)\S*|\S*\w_\w\S*")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def has_prose(statement: str) -> bool:
+    """Whether a statement says anything in words once links and machine identifiers are set aside.
+
+    A record exported as ``key: value`` lines ("letzte_pruefung: 2026-02-19 quelle_url: https://…")
+    would otherwise be quoted as if it were a sentence.
+    """
+    return bool(_WORD.search(_MACHINE_TOKEN.sub(" ", statement)))
 
 
 def _cites_law(statement: str) -> bool:
@@ -177,8 +198,13 @@ def statement_embed_text(title: str, heading_path: tuple[str, ...] | list[str], 
 
 
 def is_fragment(text: str) -> bool:
-    """List items, cut-off pieces ("der Aufbau eines …,") and questions (FAQ headings) are not statements."""
-    return text[0].islower() or text.endswith((",", ";", ":", "–", "-", "?"))
+    """List items, cut-off pieces ("der Aufbau eines …,") and questions (FAQ headings) are not statements.
+
+    A record's field line ("zielgruppe: Existenzgründer") is one, lower-case key or not: exported
+    programme rows state who may apply and what is funded in such lines.
+    """
+    cut_off = text[0].islower() and not _FIELD.match(text)
+    return cut_off or text.endswith((",", ";", ":", "–", "-", "?"))
 
 
 def _rejoin(raws: list[str]) -> list[str]:

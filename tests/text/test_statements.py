@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.text.statements import clean_sentence
+from assistant.text.statements import clean_sentence, has_prose, is_fragment, quotable_statements
 from assistant.text.statements import statements as chunk_statements
 
 
@@ -44,3 +44,23 @@ def test_a_list_that_opens_a_section_is_introduced_by_its_heading() -> None:
     assert chunk_statements(faq, 590, heading="Was Sie dort fragen können") == ["Was kann ich fragen?", "Wer hilft mir?"]
     long_list = "\n".join(f"- Station {i} mit einer längeren Beschreibung der Etappe" for i in range(8))
     assert not chunk_statements(long_list, 590, heading="Weg zur Gründung")[0].startswith("Weg zur Gründung")
+
+
+def test_exported_record_fields_without_words_are_never_quoted() -> None:
+    """A programme portal's row exported as ``key: value`` lines: links and identifiers are no answer."""
+    record = (
+        "programm_id: BEISPIEL_GRUENDUNG_01\n"
+        "Zielgruppe: Gründerinnen und Gründer in den ersten drei Jahren\n"
+        "letzte_pruefung: 2026-01-05\n"
+        "quelle_url: https://foerderung.example.org/programme/gruendung#unterlagen\n"
+        "link_klasse: programm_spezifisch\n"
+    )
+    quoted = [s for _, s in quotable_statements(record, 400)]
+    assert any("Gründerinnen und Gründer" in s for s in quoted)
+    assert not any("quelle_url" in s or "2026-01-05" in s for s in quoted)
+    assert all(has_prose(s) for s in quoted)
+    assert not has_prose("2026-01-05 quelle_url: https://foerderung.example.org/x link_klasse: programm_spezifisch")
+    assert has_prose("Antragsfrist: 31.03.2026") and has_prose("Mehr unter https://foerderung.example.org")
+    # A record's field line is a statement, lower-case key or not; a cut-off piece is not.
+    assert not is_fragment("foerderart: Zuschuss für Investitionen und Betriebsmittel")
+    assert is_fragment("der Aufbau eines regionalen Netzes und")
