@@ -33,6 +33,8 @@ def problem(error: dict) -> str:
         return f"darf höchstens {ctx.get('max_length')} Einträge haben"
     if kind in ("string_type", "string_sub_type"):
         return "muss Text sein"
+    if kind == "string_unicode":  # a lone UTF-16 surrogate such as "\ud800" in a JSON string
+        return "enthält ein ungültiges Zeichen (ein einzelnes UTF-16-Ersatzzeichen wie \\ud800, das kein Text ist)"
     if kind in ("list_type",):
         return "muss eine Liste sein"
     if kind in ("model_attributes_type", "dict_type", "model_type"):

@@ -25,7 +25,7 @@ from assistant.service import Assistant
 from tests.conftest import SMALL_CORPUS, settings_for, write_tree
 
 TOKEN = "fuzz-admin-token"
-OPERATIONS = 17  # operations in the schema (checked below, so this cannot drift silently)
+OPERATIONS = 19  # operations in the schema (checked below, so this cannot drift silently)
 # Fuzzed source URLs must never leave the machine: only this (unresolvable, never generated) host is allowed,
 # so POST /api/sources refuses every generated URL with 422 before any connection is made.
 FETCH_ONLY_FROM = ["quellen.fuzz.invalid"]

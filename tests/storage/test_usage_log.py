@@ -30,7 +30,7 @@ def test_recent_questions_are_distinct_newest_first_and_limited(tmp_path) -> Non
     log = UsageLog(path)
     rows = [("2026-01-01T10:00:00+00:00", "Wer fördert Kitas?"), ("2026-01-02T10:00:00+00:00", "Frist STARK"),
             ("2026-01-03T10:00:00+00:00", " wer fördert kitas? "), ("2026-01-04T10:00:00+00:00", "   ")]
-    with log._db:  # fixed timestamps: the order is what is tested
+    with log._connection():  # fixed timestamps: the order is what is tested
         log._db.executemany("INSERT INTO queries VALUES (?, 'api', 'search', ?, NULL, NULL, NULL)", rows)
     assert [q.lower() for q in recent_questions(path, 10)] == ["wer fördert kitas?", "frist stark"]
     assert len(recent_questions(path, 1)) == 1

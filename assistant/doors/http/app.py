@@ -49,7 +49,8 @@ _ERROR_TEXTS = {
 _ERRORS = {code: {"model": s.ErrorOut, "description": text} for code, text in _ERROR_TEXTS.items()}
 # FastAPI's own English response texts in /docs.
 _RESPONSE_TEXTS = {"Successful Response": "Erfolg", "Validation Error": "Ungültige Anfrage",
-                   "Bad Gateway": "Quelle nicht erreichbar", "Gateway Timeout": "Quelle antwortet nicht"}
+                   "Not Found": "Nicht gefunden", "Bad Gateway": "Quelle nicht erreichbar",
+                   "Gateway Timeout": "Quelle antwortet nicht"}
 _DESCRIPTION = (
     "Suche, zitierte Antworten und Projekt-Check zu Förderung und Strukturwandel in den Kohleregionen. "
     "Fehler kommen als JSON `{code, message}`; Verwaltungsrouten brauchen "
