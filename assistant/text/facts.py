@@ -201,7 +201,7 @@ MAX_WORDS_FOR_YEAR_CHECK = 25
 _FIRST_PERSON = re.compile(rf"\b(?:{_alternatives('first_person_words')})\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"(?<=[.!?;,–])\s+")
 
-# "Wer leitet …?", "Wer ist Werkstattsprecherin …?" ask for a person (checked in the engine's _fact_on_topic).
+# "Wer leitet …?", "Wer ist Werkstattsprecherin …?" ask for a person (checked by answer_check.person_on_topic).
 _ROLE = _alternatives("person_role_patterns")
 _VERBS = _alternatives("person_question_verbs")
 _PERSON_QUESTION = re.compile(rf"\bwer\s+(?:{_VERBS})\b|\b(?:{_ROLE})\b", re.IGNORECASE)
