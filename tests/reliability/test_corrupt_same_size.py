@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from assistant.errors import IndexCorrupt
 from assistant.service import Assistant
 from assistant.storage.generations import current_generation
 from tests.fixtures.damage import KB, DamageKB, fingerprint, overwrite_middle
+from tests.processes import stop_process
 
 TARGETS = [
     ("chunks.sqlite", 64 * KB),
@@ -220,11 +220,6 @@ def test_serve_process_never_exits_at_start_up_because_of_a_damaged_index(
             assert health.status_code == 200 and health.json()["generation"] == damage_kb.generations[-2]
         assert process.poll() is None
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
     output = process.stdout.read()
     assert "Application startup failed" not in output and "Traceback" not in output, output

@@ -32,6 +32,7 @@ from tests.conftest import (
 )
 from tests.doors.telegram.telegram_fake import FakeTelegram
 from tests.pg_server import free_port
+from tests.processes import stop_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 TOKEN = "replica-admin-token"
@@ -59,16 +60,6 @@ def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with open(log, "wb") as out:
         return subprocess.Popen([sys.executable, "-m", "assistant", *args], env=env, cwd=log.parent,
                                 stdout=out, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _wait_healthy(base: str, process: subprocess.Popen, log: Path) -> dict:
@@ -124,7 +115,7 @@ def replicas(pg_cluster, embedder, embedding_cache, tmp_path_factory) -> Iterato
             yield [b for b, _, _ in bases], tg, settings
         finally:
             for process in processes:
-                _stop(process)
+                stop_process(process, signal.SIGINT)
             drop_database(url)
 
 

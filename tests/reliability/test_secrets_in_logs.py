@@ -11,6 +11,7 @@ from assistant.doors.telegram.app import build_application  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from tests.conftest import SMALL_CORPUS, recording_root_logs, write_tree  # noqa: E402
 from tests.doors.telegram.telegram_fake import BotRunner, FakeTelegram  # noqa: E402
+from tests.processes import stop_process
 
 BOT_TOKEN = "123456789:AAF-soak-secret-BOTTOKEN-qwertz"
 ADMIN_TOKEN = "admin-secret-TOKEN-7f3a9c"
@@ -78,7 +79,6 @@ def test_no_token_in_the_access_log_of_a_real_server(small_assistant, free_port:
     """uvicorn logs every URL; a token sent as a query parameter (refused, but logged) must not
     appear, nor a search question — everything `revierlotse serve` prints is scanned."""
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -115,12 +115,7 @@ def test_no_token_in_the_access_log_of_a_real_server(small_assistant, free_port:
         ok = httpx.get(f"{base}/api/stats", params={"days": 7}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         assert ok.status_code == 200
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
     output = process.stdout.read()
     assert '"GET /api/stats?[REDACTED] HTTP/1.1" 401' in output or "GET /api/stats?[REDACTED]" in output, output
     assert "GET /api/search?[REDACTED]" in output
