@@ -8,6 +8,7 @@ two processes end in a clear answer each (one waits or is refused with the lock 
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -39,6 +40,7 @@ TOKEN = "replica-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 START_TIMEOUT_S = 120  # a guard against a hung process on a busy machine, not a speed assertion
 SEEN_TIMEOUT_S = 30
+QUESTION = "Wo wird Grubenwasser in Welzow aufbereitet?"
 UPLOAD = ("# Grubenwasser Welzow\n\nIn Welzow bereitet eine neue Anlage Grubenwasser aus dem Tagebau auf; "
           "die Aufbereitung wird aus dem Revierbudget gefördert.\n")
 
@@ -82,7 +84,8 @@ def _top(base: str, query: str) -> str | None:
 
 
 def _eventually(check, what: str) -> None:
-    """Replicas notice another process's switch within a fraction of a second; allow a busy machine."""
+    """Replicas and the bot notice another process's switch within LIVE_CHECK_S (a fraction of a second:
+    the live generation is read at most that often); allow a busy machine."""
     deadline = time.monotonic() + SEEN_TIMEOUT_S
     while not check():
         assert time.monotonic() < deadline, what
@@ -129,7 +132,8 @@ def test_an_upload_through_one_replica_is_served_by_all(replicas) -> None:
     (a, b), tg, _ = replicas
     generation = httpx.get(f"{a}/health").json()["generation"]
     _eventually(lambda: httpx.get(f"{b}/health").json()["generation"] == generation, "replicas disagree")
-    assert "Welzow" not in _bot_answer(tg, 501, "Wo wird Grubenwasser in Welzow aufbereitet?")
+    chats = itertools.count(501)  # a new chat per question: no conversation carries a subject over
+    assert "Welzow" not in _bot_answer(tg, next(chats), QUESTION)
 
     upload = httpx.post(f"{a}/api/documents", files={"files": ("welzow.md", UPLOAD.encode(), "text/markdown")},
                         headers=AUTH, timeout=300)
@@ -140,12 +144,12 @@ def test_an_upload_through_one_replica_is_served_by_all(replicas) -> None:
     assert _top(a, "Grubenwasser Welzow") == doc_id  # the writer knows at once
     _eventually(lambda: _top(b, "Grubenwasser Welzow") == doc_id, "replica b never served the upload")
     assert httpx.get(f"{b}/health").json()["generation"] == new_generation
-    assert "Welzow" in _bot_answer(tg, 502, "Wo wird Grubenwasser in Welzow aufbereitet?")
+    _eventually(lambda: "Welzow" in _bot_answer(tg, next(chats), QUESTION), "the bot never served the upload")
 
     deleted = httpx.delete(f"{b}/api/documents/{doc_id}", headers=AUTH, timeout=300)
     assert deleted.status_code == 200, deleted.text
     _eventually(lambda: _top(a, "Grubenwasser Welzow") != doc_id, "replica a still served the deleted document")
-    assert "Welzow" not in _bot_answer(tg, 503, "Wo wird Grubenwasser in Welzow aufbereitet?")
+    _eventually(lambda: "Welzow" not in _bot_answer(tg, next(chats), QUESTION), "the bot still served the deleted document")
 
 
 def test_two_uploads_at_once_through_two_replicas_each_get_a_clear_answer(replicas) -> None:
