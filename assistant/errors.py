@@ -120,6 +120,10 @@ class StoreUnavailable(IndexError_):
     code = "store_unavailable"
 
 
+class GenerationReplaced(StoreUnavailable):
+    """The generation a request read from was dropped by later index runs (PostgreSQL keeps two)."""
+
+
 class StoreNotEmpty(IndexError_):
     """``revierlotse migrate`` into a database that already has an index (without --replace)."""
 

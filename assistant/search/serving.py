@@ -4,7 +4,8 @@ Each call asks the backend which generation is live (the tiny CURRENT file, or o
 query in PostgreSQL) and, if it changed, opens the new one *before* replacing the old
 one, so in-flight requests finish on a complete generation and new ones see the new one.
 A snapshot found damaged while serving is skipped from then on, and the read runs again
-on the newest intact generation.
+on the newest intact generation; a read whose generation other processes' index runs
+dropped meanwhile (PostgreSQL) runs again on the live one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from assistant.errors import SnapshotDamaged
+from assistant.errors import GenerationReplaced, SnapshotDamaged
 from assistant.search.retriever import Retriever
 from assistant.storage.store import Backend
 
@@ -68,8 +69,8 @@ class LiveGeneration:
         for _ in range(READ_ATTEMPTS - 1):
             try:
                 return work()
-            except SnapshotDamaged as exc:
-                self._mark_damaged(exc)
+            except (SnapshotDamaged, GenerationReplaced) as exc:
+                self._recover(exc)
         return work()
 
     def stream(self, items: Callable[[], Iterator[T]]) -> Iterator[T]:
@@ -81,10 +82,10 @@ class LiveGeneration:
                     started = True
                     yield item
                 return
-            except SnapshotDamaged as exc:
+            except (SnapshotDamaged, GenerationReplaced) as exc:
                 if started or attempt == READ_ATTEMPTS - 1:
                     raise
-                self._mark_damaged(exc)
+                self._recover(exc)
 
     def fallback_from(self, served: str) -> str | None:
         """The live generation when ``served`` is a fallback standing in for it (for /health and stats)."""
@@ -96,7 +97,11 @@ class LiveGeneration:
             self._retriever = None
             self._opened_for = None
 
-    def _mark_damaged(self, exc: SnapshotDamaged) -> None:
+    def _recover(self, exc: SnapshotDamaged | GenerationReplaced) -> None:
+        """Skip a damaged snapshot from now on; after a dropped generation, reopen the live one."""
+        if isinstance(exc, GenerationReplaced):
+            self.forget()  # ``open`` reads the live generation afresh
+            return
         with self._lock:
             self._damaged.add(exc.generation)
         log.error("generation %s is damaged (%s); falling back", exc.generation, exc.message)

@@ -20,7 +20,7 @@ import psycopg
 from pgvector.psycopg import register_vector
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from assistant.errors import StoreUnavailable
+from assistant.errors import GenerationReplaced, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class Database:
                 raise self.unavailable(exc) from None
             except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
                 # A generation this request started on was dropped meanwhile (several runs later).
-                raise StoreUnavailable(
+                raise GenerationReplaced(
                     "Der Index-Stand, aus dem diese Anfrage las, ist inzwischen ersetzt worden. "
                     "Bitte die Anfrage wiederholen."
                 ) from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -121,3 +122,19 @@ def test_migrate_moves_a_snapshot_with_its_cache_into_the_database(
     counting = CountingEmbedder(embedder)
     pg = Assistant(settings_for(tmp_path, tmp_path / "unused-cache.sqlite", store_url=store_url), counting)
     assert pg.ask(QUESTION).text and counting.embedded == []  # chunks and statements came along
+
+
+@postgres
+def test_a_reader_whose_generation_was_dropped_meanwhile_reads_the_live_one(small_assistant: Assistant, embedder) -> None:
+    """Another process (a second Assistant) indexes twice in quick succession: a reader that last looked at
+    the live generation a moment ago (LIVE_CHECK_S) gets its answer from the live one, not a 503."""
+    reader = Assistant(small_assistant.settings, embedder)
+    assert reader.search(QUESTION).hits[0].document.doc_id == "stark"
+    reader.snapshot.lexical._recent.clear()  # make the next search read postings of that generation
+    corpus = small_assistant.settings.corpus_dir
+    for i in range(2):
+        (corpus / f"neu-{i}.md").write_text(f"# Neu {i}\n\nText {i} über Breitband.", "utf-8")
+        small_assistant.index([corpus])
+    reader.backend._live = (reader.snapshot.name, time.monotonic())  # as if it had just looked
+    assert reader.search(QUESTION).hits[0].document.doc_id == "stark"
+    assert reader.snapshot.name == small_assistant.backend.live_generation()
