@@ -12,6 +12,7 @@ The coefficients are fitted (``revierlotse fit``) and live in ``fitted.json``.
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -45,7 +46,6 @@ def dense_signals(row_doc: np.ndarray, n_docs: int, pool: np.ndarray, dense: np.
 
 
 def fact_coverage(
-
     query: str, hits: list[DocumentHit], term_weights: dict[str, float], snap: Store
 ) -> dict[str, float]:
     """How well a sentence that *holds the asked-for fact* matches the question (0…1).
@@ -75,21 +75,43 @@ def fact_coverage(
     top = hits[0].document
     best = best_with_fact = 0.0
     any_fact = False
-    records = snap.document_chunks(top.doc_id)
-    # A page without structure names its subject in the lines below its title ("Expertentreffen").
-    lead = records[0].chunk.text[:LEAD_CHARS] if records else ""
-    for record in records:
-        frame = " ".join((top.title, lead, *record.chunk.heading_path))
-        for sentence in split_sentences(record.chunk.text):
-            present = set(snap.lexical.analyze(f"{sentence} {frame}"))
-            share = sum(w for t, w in term_weights.items() if t in present or any(same_word(t, p) for p in present))
-            share /= total
-            best = max(best, share)
-            if covers(query, [sentence], context):
-                any_fact = True
-                best_with_fact = max(best_with_fact, share)
+    sentences = _analysed_sentences(snap, top.doc_id, top.title)
+    vocabulary = frozenset().union(*(present for _, present in sentences))
+    # Per query term, the document's terms that count as the same word (itself or by prefix).
+    alike = {t: {p for p in vocabulary if same_word(t, p)} for t in term_weights}
+    for sentence, present in sentences:
+        share = sum(w for t, w in term_weights.items() if not alike[t].isdisjoint(present)) / total
+        best = max(best, share)
+        if covers(query, [sentence], context):
+            any_fact = True
+            best_with_fact = max(best_with_fact, share)
     if best == 0:
         # No sentence shares a word with the question ("Und wie lange läuft das?" before the
         # conversation adds its topic): words cannot tell, so only ask whether the fact is there.
         return {"asks_fact": 1.0, "fact_cov": float(any_fact)}
     return {"asks_fact": 1.0, "fact_cov": best_with_fact / best}
+
+
+# Per opened generation (gone with it): doc_id → its sentences with their analysed terms.
+_SENTENCES: weakref.WeakKeyDictionary[Store, dict[str, list[tuple[str, frozenset[str]]]]] = weakref.WeakKeyDictionary()
+_SENTENCE_DOCS = 512  # documents remembered per generation
+
+
+def _analysed_sentences(snap: Store, doc_id: str, title: str) -> list[tuple[str, frozenset[str]]]:
+    """Every sentence of a document with the terms of it, its title, lead and headings (the same for every query)."""
+    by_doc = _SENTENCES.setdefault(snap, {})
+    cached = by_doc.get(doc_id)
+    if cached is not None:
+        return cached
+    records = snap.document_chunks(doc_id)
+    # A page without structure names its subject in the lines below its title ("Expertentreffen").
+    lead = records[0].chunk.text[:LEAD_CHARS] if records else ""
+    out = []
+    for record in records:
+        frame = " ".join((title, lead, *record.chunk.heading_path))
+        for sentence in split_sentences(record.chunk.text):
+            out.append((sentence, frozenset(snap.lexical.analyze(f"{sentence} {frame}"))))
+    if len(by_doc) >= _SENTENCE_DOCS:
+        by_doc.clear()
+    by_doc[doc_id] = out
+    return out

@@ -25,7 +25,7 @@ from assistant.search.result import DocumentHit, Mode, Passage, SearchResult
 from assistant.search.stages import PlacePenalty, ProfileScores, feedback_vector
 from assistant.search.listing import Sort, facet_counts, keep_count, sort_hits
 from assistant.storage.store import Store
-from assistant.text.highlight import matching_words
+from assistant.text.highlight import WordMarker
 
 
 @dataclass
@@ -135,9 +135,10 @@ class Retriever:
         self._attach_chunks(hits[: p.confidence_docs] + page)
         signals |= conf.fact_coverage(query, hits[: p.confidence_docs], plan.term_weights, store)
         query_terms = sorted(store.lexical.known_terms(plan.term_weights))
+        marker = WordMarker(query_terms, store.lexical.word_terms)
         for hit in page:
             for passage in hit.passages:
-                passage.marks = matching_words(passage.chunk.text, query_terms, store.lexical.analyze)
+                passage.marks = marker.marks(passage.chunk.text)
         timings["chunks"] = _ms(t0)
         return SearchResult(
             query=query,

@@ -33,6 +33,7 @@ _FUZZY_MIN_CHARS = 5  # shorter unknown terms are too often real words with a ne
 _FUZZY_LONG_CHARS = 8  # from this length a term may be two edits away from its correction
 _FUZZY_MIN_DF = 2  # a correction must be a term of at least this many chunks (hapaxes are noise)
 _MAX_CACHED_CORRECTIONS = 50_000
+_MAX_WORD_TERMS = 200_000  # words whose terms are remembered for highlighting
 _MEMO_SIZE = 4096  # resolved queries remembered
 _MIN_TAIL_CHARS = 8  # a known compound at the end of a longer one ("…kohleverstromung")
 
@@ -70,6 +71,7 @@ class LexicalQueries:
         self._idf = idf_of(self._df, n_rows) if len(self._df) else np.zeros(0, dtype=np.float32)
         self._max_idf = float(math.log(1.0 + (n_rows + 0.5) / 0.5))  # what an unseen term would weigh
         self._corrections: dict[str, str | None] = {}
+        self._word_terms: dict[str, frozenset[str]] = {}
         self._resolved = functools.lru_cache(maxsize=_MEMO_SIZE)(self._resolve)  # a search resolves its query twice
 
     # --- postings: what a backend provides -------------------------------------------
@@ -181,6 +183,15 @@ class LexicalQueries:
 
     def analyze(self, text: str) -> list[str]:
         return self._analyzer.analyze(text)
+
+    def word_terms(self, word: str) -> frozenset[str]:
+        """The terms of one word, remembered (highlighting asks for the same words over and over)."""
+        terms = self._word_terms.get(word)
+        if terms is None:
+            if len(self._word_terms) >= _MAX_WORD_TERMS:
+                self._word_terms.clear()
+            terms = self._word_terms[word] = frozenset(self._analyzer.analyze(word))
+        return terms
 
     # --- scoring ------------------------------------------------------------------
 

@@ -17,14 +17,24 @@ from collections.abc import Callable, Iterable
 WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*", re.UNICODE)
 
 
-def matching_words(text: str, query_terms: Iterable[str], analyze: Callable[[str], list[str]]) -> list[str]:
-    """The distinct words of ``text`` (as written) that share an analysed term with the query."""
-    terms = set(query_terms)
-    if not terms:
-        return []
-    verdict: dict[str, bool] = {}
-    for match in WORD.finditer(text):
-        word = match.group()
-        if word not in verdict:
-            verdict[word] = not terms.isdisjoint(analyze(word))
-    return [word for word, hit in verdict.items() if hit]
+class WordMarker:
+    """Marks for one query over many passages: each distinct word is analysed once per query."""
+
+    def __init__(self, query_terms: Iterable[str], analyze: Callable[[str], Iterable[str]]) -> None:
+        self.terms = set(query_terms)
+        self.analyze = analyze
+        self._verdict: dict[str, bool] = {}
+
+    def marks(self, text: str) -> list[str]:
+        """The distinct words of ``text`` (as written) that share an analysed term with the query."""
+        if not self.terms:
+            return []
+        verdict = self._verdict
+        seen: dict[str, bool] = {}
+        for word in WORD.findall(text):
+            if word not in seen:
+                hit = verdict.get(word)
+                if hit is None:
+                    hit = verdict[word] = not self.terms.isdisjoint(self.analyze(word))
+                seen[word] = hit
+        return [word for word, hit in seen.items() if hit]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.text.analyzer import GermanAnalyzer
-from assistant.text.highlight import matching_words
+from assistant.text.highlight import WordMarker
 
 TEXT = "Zum Start: Chemierohstoff und Rohstoffe. Förderung für Startups in Sachsen-Anhalt."
 
@@ -25,8 +25,8 @@ TEXT = "Zum Start: Chemierohstoff und Rohstoffe. Förderung für Startups in Sac
 )
 def test_whole_words_only(query: str, marked: list[str]) -> None:
     analyzer = GermanAnalyzer()
-    assert matching_words(TEXT, analyzer.analyze(query), analyzer.analyze) == marked
+    assert WordMarker(analyzer.analyze(query), analyzer.analyze).marks(TEXT) == marked
 
 
 def test_no_terms_no_marks() -> None:
-    assert matching_words(TEXT, [], GermanAnalyzer().analyze) == []
+    assert WordMarker([], GermanAnalyzer().analyze).marks(TEXT) == []
