@@ -91,7 +91,9 @@ def main() -> None:
     paths = [search_path(q) for q in questions]
     with tempfile.TemporaryDirectory(prefix="bench-reindex-") as tmp:
         work = Path(tmp)
-        shutil.copytree(args.index_dir, work / "index", ignore=shutil.ignore_patterns("*.sqlite*"))
+        # Not the vector cache (the job must embed) nor the usage log; the generations' chunks.sqlite stays.
+        shutil.copytree(args.index_dir, work / "index",
+                        ignore=shutil.ignore_patterns("embedding-cache.sqlite*", "usage.sqlite*"))
         shutil.copytree(REPO / "corpus", work / "corpus", ignore=shutil.ignore_patterns("uploads"))
         (work / "corpus" / "bench-neu.md").write_text(
             "# Neues Dokument\n\nEin Dokument, das den Lauf zum Veröffentlichen zwingt.\n", "utf-8")
@@ -101,11 +103,14 @@ def main() -> None:
             "REVIERLOTSE_ADMIN_TOKEN": TOKEN,
         }
         with running_server(work / "index", env) as (base, proc, startup):
-            print(f"server up in {startup:.1f} s, RSS {rss_mb(proc.pid):.0f} MB")
+            health = httpx.get(f"{base}/health", timeout=30).json()
+            if health.get("status") != "ok":
+                sys.exit(f"the copied index does not serve: {health}")
+            print(f"server up in {startup:.1f} s, RSS {rss_mb(proc.pid):.0f} MB", flush=True)
             never = threading.Event()
             asyncio.run(_load_until(base, paths, args.clients, never, args.warmup))
             lat, err, secs = asyncio.run(_load_until(base, paths, args.clients, never, args.baseline))
-            print(_summary("without a job", lat, err, secs))
+            print(_summary("without a job", lat, err, secs), flush=True)
             rss_before = rss_mb(proc.pid)
 
             auth = {"Authorization": f"Bearer {TOKEN}"}
