@@ -114,6 +114,25 @@ def test_staff_page_search_filter_source_ask_upload(live_server, browser, tmp_pa
     expect(answer.locator(".feedback")).to_contain_text("Danke")
     page.screenshot(path=str(ARTIFACTS / "staff-page-answer.png"), full_page=True)
 
+    # the thread: a follow-up is shown below the first turn, both survive a reload, "Neues Gespräch" clears
+    page.get_by_label("Frage", exact=True).fill("Und wie lange läuft das?")
+    page.get_by_role("button", name="Fragen").click()
+    turns = answer.locator(".turn")
+    expect(turns).to_have_count(2)
+    expect(turns.nth(0).locator(".turn-question")).to_contain_text("Förderquote bei STARK")
+    expect(turns.nth(1).locator(".turn-question")).to_contain_text("Und wie lange läuft das?")
+    expect(turns.nth(1).locator(".turn-question")).to_contain_text("als Folgefrage verstanden")
+    expect(turns.nth(1).locator(".answer-text")).to_contain_text("vier Jahre")
+    page.reload()
+    page.get_by_role("tab", name="Antwort").click()
+    expect(page.locator("#answer .turn")).to_have_count(2)
+    expect(page.locator("#answer .turn").nth(0).locator(".answer-text")).to_contain_text("90 Prozent")
+    page.get_by_role("button", name="Neues Gespräch").click()
+    expect(page.locator("#answer .turn")).to_have_count(0)
+    page.reload()
+    page.get_by_role("tab", name="Antwort").click()
+    expect(page.locator("#answer .turn")).to_have_count(0)
+
     # project check
     page.get_by_role("tab", name="Projekt-Check").click()
     page.get_by_label("Projektbeschreibung").fill("Unsere Gemeinde in der Lausitz möchte eine Kindertagesstätte bauen.")

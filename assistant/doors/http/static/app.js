@@ -218,20 +218,6 @@ function renderAnswer(target, answer) {
         feedbackNote)));
 }
 
-async function ask(event) {
-  event.preventDefault();
-  const question = $("#question").value.trim();
-  if (!question) return;
-  $("#answer").replaceChildren(el("p", { class: "summary", text: "Antwort wird erstellt …" }));
-  try {
-    const filters = askFilters();
-    const answer = await api("/api/ask", { method: "POST",
-      json: { question, conversation_id: conversationId(), filters } });
-    showError(null);
-    renderAnswer($("#answer"), Object.assign(answer, { filters }));
-  } catch (err) { $("#answer").replaceChildren(); showError(err.message); }
-}
-
 function renderMatches(title, matches) {
   if (!matches.length) return null;
   return el("div", { class: "matches" }, el("h3", { text: title }), el("ul", {}, matches.map((m) => {
@@ -276,13 +262,6 @@ async function checkProject(event) {
 
 document.addEventListener("DOMContentLoaded", () => {
   setupTabs();
-  $("#ask-form").addEventListener("submit", ask);
-  $("#new-conversation").addEventListener("click", () => {
-    sessionStorage.removeItem(CONVERSATION_KEY);
-    $("#answer").replaceChildren();
-    $("#question").value = "";
-    $("#question").focus();
-  });
   $("#check-form").addEventListener("submit", checkProject);
   $("#doc-close").addEventListener("click", () => $("#doc-dialog").close());
   loadStatus();
