@@ -19,8 +19,6 @@ import contextlib
 import json
 import logging
 import sqlite3
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +36,7 @@ from assistant.storage.generations import (
     current_generation,
     generation_dirs,
 )
+from assistant.storage.recent import RecentChunks
 from assistant.storage.records import ChunkRecord, DocumentRecord
 from assistant.storage.store import embedder_mismatch
 
@@ -52,7 +51,6 @@ FORMAT_VERSION = 2
 # --- reading a snapshot ------------------------------------------------------
 
 
-RECENT_CHUNKS = 4096  # chunk records kept in memory per open snapshot
 
 
 class Snapshot:
@@ -61,8 +59,7 @@ class Snapshot:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.name = path.name
-        self._recent: OrderedDict[int, ChunkRecord] = OrderedDict()
-        self._recent_lock = threading.Lock()
+        self._recent = RecentChunks()
         self.damaged: str | None = None  # set when a read fails after opening
         try:
             self._open(path)
@@ -145,32 +142,16 @@ class Snapshot:
         return len(self.row_doc)
 
     def chunks(self, rows: list[int]) -> list[ChunkRecord]:
-        """Chunk rows by row number, in the order asked for.
+        """Chunk rows by row number, in the order asked for (recently read ones from memory, recent.py)."""
+        return self._recent.read(rows, self._fetch_chunks)
 
-        Recently read rows come from a bounded in-memory LRU: every search reads the
-        chunks of its top passages, and reading and decoding them from SQLite was a
-        tenth of a search's CPU under load.
-        """
-        with self._recent_lock:
-            found = {r: self._recent[r] for r in rows if r in self._recent}
-            for r in found:
-                self._recent.move_to_end(r)
-        missing = [r for r in dict.fromkeys(rows) if r not in found]
-        if missing:
-            marks = ",".join("?" * len(missing))
-            with self._reading():
-                fetched = {
-                    r[0]: ChunkRecord(r[0], _chunk_from_row(r[1:]))
-                    for r in self._db.execute(
-                        f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE row IN ({marks})", missing
-                    )
-                }
-            found |= fetched
-            with self._recent_lock:
-                self._recent.update((r, fetched[r]) for r in missing if r in fetched)
-                while len(self._recent) > RECENT_CHUNKS:
-                    self._recent.popitem(last=False)
-        return [found[r] for r in rows if r in found]
+    def _fetch_chunks(self, rows: list[int]) -> dict[int, ChunkRecord]:
+        marks = ",".join("?" * len(rows))
+        with self._reading():
+            return {
+                r[0]: ChunkRecord(r[0], _chunk_from_row(r[1:]))
+                for r in self._db.execute(f"SELECT row, {_CHUNK_COLUMNS} FROM chunks WHERE row IN ({marks})", rows)
+            }
 
     def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
         with self._reading():

@@ -120,15 +120,13 @@ def test_small_corpus_fixture_writes_every_file(tmp_path) -> None:
 
 
 def test_chunk_reads_are_remembered_in_a_bounded_cache(small_assistant: Assistant, monkeypatch) -> None:
-    from assistant.storage import snapshot as store
-
     snap = open_snapshot(small_assistant.settings.index_dir)
-    monkeypatch.setattr(store, "RECENT_CHUNKS", 3)
+    monkeypatch.setattr(snap._recent, "limit", 3)
     rows = list(range(5))
     asked = rows[::-1] + [rows[0], 999_999]  # reversed, a repeat and a row that does not exist
     first = snap.chunks(asked)
     assert [c.row for c in first] == rows[::-1] + [rows[0]]
-    assert list(snap._recent) == [2, 1, 0]  # the three most recently read
+    assert snap._recent.rows() == [2, 1, 0]  # the three most recently read
     again = snap.chunks(asked)
     assert again == first  # the same records, partly from memory, partly from SQLite
     assert snap.chunks([]) == []

@@ -24,11 +24,11 @@ from assistant.storage.catalog import facet_masks
 from assistant.storage.postgres.connection import Database
 from assistant.storage.postgres.lexical import INT32, PgLexical
 from assistant.storage.postgres.vector_search import VectorQuery, auto_ef_search, vector_query
+from assistant.storage.recent import RecentChunks
 from assistant.storage.records import ChunkRecord, DocumentRecord
 from assistant.storage.store import embedder_mismatch
 from assistant.text.analyzer import GermanAnalyzer
 
-RECENT_CHUNKS = 4096  # chunk records kept in memory per open generation
 RECENT_VECTORS = 16384  # chunk vectors kept in memory per open generation (24 MB at 384 dimensions)
 _CHUNK_COLUMNS = "row, chunk_id, doc, position, text, embed_text, heading_path, page, printed_page, char_start, char_end"
 
@@ -48,7 +48,7 @@ class PgStore:
         self.dim: int = int(manifest["dim"])
         self._db = db
         self._s = sql.Identifier(schema)
-        self._recent: OrderedDict[int, ChunkRecord] = OrderedDict()
+        self._recent = RecentChunks()
         self._vectors: OrderedDict[int, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._load(conn)
@@ -91,21 +91,12 @@ class PgStore:
     # --- chunks --------------------------------------------------------------------
 
     def chunks(self, rows: list[int]) -> list[ChunkRecord]:
-        """Chunk rows by row number, in the order asked for (recent ones from memory)."""
-        with self._lock:
-            found = {r: self._recent[r] for r in rows if r in self._recent}
-            for r in found:
-                self._recent.move_to_end(r)
-        missing = [int(r) for r in dict.fromkeys(rows) if r not in found]
-        if missing:
-            query = sql.SQL("SELECT {} FROM {}.chunks WHERE row = ANY(%s)").format(sql.SQL(_CHUNK_COLUMNS), self._s)
-            fetched = {r[0]: self._record(r) for r in self._db.run(lambda c: c.execute(query, (missing,)).fetchall())}
-            found |= fetched
-            with self._lock:
-                self._recent.update((r, fetched[r]) for r in missing if r in fetched)
-                while len(self._recent) > RECENT_CHUNKS:
-                    self._recent.popitem(last=False)
-        return [found[r] for r in rows if r in found]
+        """Chunk rows by row number, in the order asked for (recently read ones from memory, recent.py)."""
+        return self._recent.read(rows, self._fetch_chunks)
+
+    def _fetch_chunks(self, rows: list[int]) -> dict[int, ChunkRecord]:
+        query = sql.SQL("SELECT {} FROM {}.chunks WHERE row = ANY(%s)").format(sql.SQL(_CHUNK_COLUMNS), self._s)
+        return {r[0]: self._record(r) for r in self._db.run(lambda c: c.execute(query, (rows,)).fetchall())}
 
     def document_chunks(self, doc_id: str) -> list[ChunkRecord]:
         index = self._doc_index.get(doc_id)
