@@ -115,6 +115,7 @@ def test_staff_page_search_filter_source_ask_upload(live_server, browser, tmp_pa
     page.screenshot(path=str(ARTIFACTS / "staff-page-answer.png"), full_page=True)
 
     # the thread: a follow-up is shown below the first turn, both survive a reload, "Neues Gespräch" clears
+    expect(page.get_by_label("Frage", exact=True)).to_have_value("Wie hoch ist die Förderquote bei STARK?")
     page.get_by_label("Frage", exact=True).fill("Und wie lange läuft das?")
     page.get_by_role("button", name="Fragen").click()
     turns = answer.locator(".turn")

@@ -195,14 +195,15 @@ def test_answer_tab_shows_the_search_filters_and_can_leave_them_out(page) -> Non
     expect(note).to_contain_text("Land Brandenburg")
     page.get_by_label("Frage", exact=True).fill("Wie hoch ist die Förderquote bei STARK?")
     page.get_by_role("button", name="Fragen").click()
-    expect(page.locator("#answer .meta")).to_contain_text("nur Land Brandenburg")
+    expect(page.locator("#answer .turn:last-child .meta")).to_contain_text("nur Land Brandenburg")
     assert asked[-1]["filters"] == {"land": ["Brandenburg"]}
 
     page.get_by_label(re.compile("Filter der Suche auch hier anwenden")).uncheck()
     page.get_by_role("button", name="Fragen").click()
-    expect(page.locator("#answer .answer-text")).to_contain_text("90 Prozent")
+    expect(page.locator("#answer .turn")).to_have_count(2)  # the thread keeps the first answer above
+    expect(page.locator("#answer .turn:last-child .answer-text")).to_contain_text("90 Prozent")
     assert asked[-1]["filters"] == {}
-    expect(page.locator("#answer .meta")).not_to_contain_text("nur Land")
+    expect(page.locator("#answer .turn:last-child .meta")).not_to_contain_text("nur Land")
 
 
 def test_citations_of_one_document_merge_into_one_source(page) -> None:

@@ -59,7 +59,6 @@ async function ask(event) {
     Object.assign(answer, { filters });
     showTurn(turn, answer);
     saveThread([...loadThread(), { question, answer }]);
-    $("#question").value = "";
   } catch (err) { turn.node.remove(); showError(err.message); }
 }
 
